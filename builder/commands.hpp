@@ -1,0 +1,14 @@
+// The `kiln` command table; each command lives in its own cli_*.cpp.
+#pragma once
+
+#include <vector>
+
+#include "util/cli_main.hpp"
+
+namespace kiln {
+
+Command validate_command();
+
+std::vector<Command> kiln_commands();
+
+}  // namespace kiln

@@ -1,0 +1,26 @@
+// Parsers for the spec sections beyond the root file system: rke2, airgap,
+// boot, partitions, outputs and firstboot.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <vector>
+
+#include "builder/spec.hpp"
+#include "builder/spec_values.hpp"
+#include "util/diagnostics.hpp"
+
+namespace kiln::spec {
+
+std::optional<Rke2> parse_rke2(const YAML::Node& n, Diagnostics& d, const InputContext& ctx);
+Airgap parse_airgap(const YAML::Node& n, Diagnostics& d, const InputContext& ctx);
+Boot parse_boot(const YAML::Node& n, Diagnostics& d);
+Partitions parse_partitions(const YAML::Node& n, Diagnostics& d);
+std::vector<Output> parse_outputs(const YAML::Node& n, Diagnostics& d);
+Firstboot parse_firstboot(const YAML::Node& n, Diagnostics& d, const InputContext& ctx);
+
+// Known RKE2 image tarball names besides "all" and "core".
+const std::vector<std::string>& rke2_cni_image_sets();
+
+}  // namespace kiln::spec

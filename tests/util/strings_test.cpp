@@ -1,0 +1,19 @@
+#include <catch2/catch.hpp>
+
+#include "util/strings.hpp"
+
+using namespace kiln;
+
+TEST_CASE("string helpers", "[unit]") {
+  CHECK(split("a,b,,c", ',') == std::vector<std::string>{"a", "b", "", "c"});
+  CHECK(join({"a", "b"}, ", ") == "a, b");
+  CHECK(trim("  x y \n") == "x y");
+  CHECK(edit_distance("kitten", "sitting") == 3);
+  CHECK(closest_match("qcow", {"raw", "qcow2", "iso"}) == "qcow2");
+  CHECK(closest_match("zzzzzz", {"raw", "qcow2"}).empty());
+  CHECK(human_bytes(512) == "512 B");
+  CHECK(human_bytes(1536) == "1.5 KiB");
+  CHECK(human_duration_ms(850) == "850 ms");
+  CHECK(human_duration_ms(12300) == "12.3 s");
+  CHECK(human_duration_ms(125000) == "2 min 05 s");
+}

@@ -1,0 +1,26 @@
+// Small string helpers.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kiln {
+
+std::vector<std::string> split(std::string_view s, char sep);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+std::string_view trim(std::string_view s);
+bool starts_with(std::string_view s, std::string_view prefix);
+bool ends_with(std::string_view s, std::string_view suffix);
+
+// Levenshtein distance, for "did you mean" hints.
+size_t edit_distance(std::string_view a, std::string_view b);
+// The candidate closest to `word`, or "" when none is close enough to suggest.
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+// "1.2 GiB", "512 B".
+std::string human_bytes(unsigned long long bytes);
+// "850 ms", "12.3 s", "2 min 05 s".
+std::string human_duration_ms(long long ms);
+
+}  // namespace kiln
