@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/image_artifacts.hpp"
 #include "builder/spec.hpp"
 
 namespace kiln {
@@ -31,6 +32,10 @@ struct BuildOptions {
   std::string firstboot_binary;               // the kiln-firstboot to install
   std::string work_parent;                    // where the temp work dir goes
   bool keep_work = false;                     // leave the work dir for debugging
+  std::string lock_file;                      // kiln.lock to read and (re)write
+  // Running as root of an unprivileged user namespace (rootless build):
+  // device nodes cannot be created, so base extraction skips them.
+  bool rootless = false;
 };
 
 // What the build report lists (manifest.json carries it).
@@ -49,10 +54,20 @@ struct BuildContext {
   BuildOptions options;
   std::string work_dir;    // private temp dir for this build
   std::string rootfs_dir;  // the staging tree that becomes the image
-  LockEntries resolved;    // filled in as inputs are resolved
-  std::optional<LockEntries> previous_lock;  // kiln.lock as found
-  BuildReport report;
-  std::vector<std::string> extra_cmdline;  // kernel arguments added by overlays
+  LockEntries resolved{};  // filled in as inputs are resolved
+  std::optional<LockEntries> previous_lock{};  // kiln.lock as found
+  BuildReport report{};
+  std::vector<std::string> extra_cmdline{};  // kernel arguments added by overlays
+  // Paths an overlay's manifest requires in the finished tree; checked once
+  // pins, rke2 and airgap have added theirs (see overlay_manifest.hpp).
+  struct RequiredPath {
+    std::string overlay;
+    std::string path;
+    std::string message;
+  };
+  std::vector<RequiredPath> required_paths{};
+  // Kernel, initramfs, disk layout and outputs (initramfs/assemble/output).
+  ImageArtifacts image{};
 };
 
 }  // namespace kiln

@@ -5,6 +5,9 @@ namespace kiln {
 std::vector<Command> kiln_commands() {
   return {
       validate_command(),
+      build_command(),
+      airgap_command(),
+      run_command(),
   };
 }
 

@@ -8,6 +8,9 @@
 namespace kiln {
 
 Command validate_command();
+Command build_command();
+Command airgap_command();
+Command run_command();
 
 std::vector<Command> kiln_commands();
 

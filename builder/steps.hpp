@@ -24,5 +24,16 @@ void run_airgap_step(BuildContext& ctx);
 void run_hygiene_step(BuildContext& ctx);
 // firstboot: kiln-firstboot, its unit and an optional baked-in seed.
 void run_firstboot_step(BuildContext& ctx);
+// initramfs: generated inside the staging tree from its own kernel with its
+// own initramfs-tools, cached by a hash of everything that shapes it; fills
+// ctx.image.kernel_* and initrd_path (builder/step_initramfs.cpp).
+void run_initramfs_step(BuildContext& ctx);
+// assemble: erofs root, ext4 state (the tree's /var), ESP with the UKI, and a
+// GPT disk in the work dir; fills ctx.image (builder/step_assemble.cpp).
+void run_assemble_step(BuildContext& ctx);
+// outputs: the spec's output formats in options.output_dir, each written to a
+// temp name and renamed when complete, then manifest.json
+// (builder/step_output.cpp).
+void run_output_step(BuildContext& ctx);
 
 }  // namespace kiln

@@ -2,6 +2,12 @@
 
 namespace kiln::firstboot {
 
-std::vector<Command> firstboot_commands() { return {}; }
+std::vector<Command> firstboot_commands() {
+  return {
+      run_command(),
+      apply_command(),
+      validate_command(),
+  };
+}
 
 }  // namespace kiln::firstboot

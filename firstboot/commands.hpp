@@ -9,4 +9,8 @@ namespace kiln::firstboot {
 
 std::vector<Command> firstboot_commands();
 
+Command run_command();
+Command apply_command();
+Command validate_command();
+
 }  // namespace kiln::firstboot

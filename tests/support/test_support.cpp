@@ -69,6 +69,17 @@ std::vector<std::string> list_tree(const std::string& dir) {
   return out;
 }
 
+// Defined by tests/fixtures/rke2-standin/CMakeLists.txt on this library.
+#if defined(KILN_STANDIN_ARTIFACTS_DIR) && defined(KILN_STANDIN_RKE2_BINARY) && \
+    defined(KILN_STANDIN_WORKLOAD_ARCHIVE) && defined(KILN_STANDIN_WORKLOAD_IMAGE)
+std::string standin_artifacts_dir() { return KILN_STANDIN_ARTIFACTS_DIR; }
+std::string standin_rke2_binary() { return KILN_STANDIN_RKE2_BINARY; }
+std::string standin_workload_archive() { return KILN_STANDIN_WORKLOAD_ARCHIVE; }
+std::string standin_workload_image() { return KILN_STANDIN_WORKLOAD_IMAGE; }
+#else
+#error "the stand-in RKE2 paths must be defined (tests/fixtures/rke2-standin/CMakeLists.txt)"
+#endif
+
 bool is_root() { return ::geteuid() == 0; }
 
 void skip(const std::string& why) { std::printf("%s %s\n", kSkipMarker, why.c_str()); }

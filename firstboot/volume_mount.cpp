@@ -1,0 +1,48 @@
+#include "firstboot/volume_mount.hpp"
+
+#include <sched.h>
+#include <sys/mount.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "util/error.hpp"
+#include "util/mount_ptr.hpp"
+
+namespace kiln::firstboot {
+
+void enter_private_mount_namespace() {
+  static bool entered = false;
+  if (entered) return;
+  if (::unshare(CLONE_NEWNS) != 0) throw_errno("enter a private mount namespace for", "the seed volume");
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) throw_errno("make private", "/");
+  entered = true;
+}
+
+ReadOnlyMount::ReadOnlyMount(const std::string& source, const std::string& fstype) : dir_("", "kiln-seed") {
+  enter_private_mount_namespace();
+  MntContextPtr cxt(mnt_new_context());
+  if (!cxt) throw Error("mount '" + source + "': out of memory");
+  mnt_context_set_source(cxt.get(), source.c_str());
+  mnt_context_set_target(cxt.get(), dir_.path().c_str());
+  mnt_context_set_fstype(cxt.get(), fstype.c_str());
+  mnt_context_set_mflags(cxt.get(), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  // No /sbin/mount.TYPE helpers and no utab bookkeeping: a plain mount(2).
+  mnt_context_disable_helpers(cxt.get(), 1);
+  mnt_context_disable_mtab(cxt.get(), 1);
+  int rc = mnt_context_mount(cxt.get());
+  if (rc != 0 || mnt_context_get_status(cxt.get()) != 1) {
+    int err = mnt_context_get_syscall_errno(cxt.get());
+    char buf[512] = {0};
+    mnt_context_get_excode(cxt.get(), rc, buf, sizeof buf);
+    std::string reason = buf[0] != '\0' ? buf : (err != 0 ? std::strerror(err) : "libmount error " + std::to_string(rc));
+    throw Error("mount '" + source + "' (" + fstype + ") read-only: " + reason, 1, err);
+  }
+  mounted_ = true;
+}
+
+ReadOnlyMount::~ReadOnlyMount() {
+  if (mounted_) ::umount2(dir_.path().c_str(), MNT_DETACH);
+}
+
+}  // namespace kiln::firstboot

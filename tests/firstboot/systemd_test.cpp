@@ -1,0 +1,170 @@
+// Starting the role through sd-bus, against a fake systemd manager.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+
+#include "firstboot/agent.hpp"
+#include "firstboot/seed_data.hpp"
+#include "tests/firstboot/fake_systemd.hpp"
+#include "tests/firstboot/firstboot_fixtures.hpp"
+#include "tests/support/http_server.hpp"
+#include "tests/support/test_support.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+
+using namespace kiln;
+using namespace kiln::firstboot;
+
+namespace {
+
+struct Run {
+  int code = -1;
+  nlohmann::json status;
+};
+
+Run run_with(test::FakeSystemd& fake, const std::string& user_data, AgentOptions o = {},
+             const std::optional<std::string>& network = std::nullopt) {
+  TempDir tmp;
+  const std::string root = test::make_target_root(tmp.path() + "/root");
+  test::write_seed(tmp.path() + "/seed", user_data, std::string("instance-id: i-bus\n"), network);
+  SeedData seed = read_seed_dir(tmp.path() + "/seed", "seed");
+  o.root = root;
+  o.start = true;
+  o.connect_systemd = [&fake] { return fake.connect(); };
+  Reporter reporter({tmp.path() + "/status.json", false});
+  Run r;
+  r.code = run_agent(seed, o, reporter);
+  r.status = nlohmann::json::parse(read_file(tmp.path() + "/status.json"));
+  return r;
+}
+
+const char* kServer = "#cloud-config\nrke2:\n  role: server\n  cluster-init: true\n";
+const char* kAgent = "#cloud-config\nrke2:\n  role: agent\n  server: https://10.0.0.1:9345\n  token: K10x\n";
+
+}  // namespace
+
+TEST_CASE("SystemdManager speaks the manager's D-Bus API", "[unit]") {
+  test::FakeSystemd fake;
+  SystemdManager m = fake.connect();
+  CHECK(m.enable_unit_files({"rke2-agent.service"}));
+  m.reload();
+  CHECK(m.start_unit("rke2-agent.service") == "/org/freedesktop/systemd1/job/42");
+  CHECK(m.reload_or_try_restart_unit("systemd-networkd.service") == "/org/freedesktop/systemd1/job/42");
+  fake.active_states({"activating", "active"});
+  CHECK(m.active_state("rke2-agent.service") == "activating");
+  CHECK(m.active_state("rke2-agent.service") == "active");
+  fake.enable_reports_changes(false);
+  CHECK_FALSE(m.enable_unit_files({"rke2-agent.service"}));
+  fake.fail_start_with("Unit nope.service not found.");
+  CHECK_THROWS_WITH(m.start_unit("nope.service"), "start unit 'nope.service': Unit nope.service not found.");
+  CHECK(fake.calls() == std::vector<std::string>{
+                            "EnableUnitFiles rke2-agent.service runtime=0 force=0",
+                            "Reload",
+                            "StartUnit rke2-agent.service replace",
+                            "ReloadOrTryRestartUnit systemd-networkd.service replace",
+                            "LoadUnit rke2-agent.service",
+                            "LoadUnit rke2-agent.service",
+                            "EnableUnitFiles rke2-agent.service runtime=0 force=0",
+                            "StartUnit nope.service replace",
+                        });
+}
+
+TEST_CASE("a valid server seed enables, reloads and starts rke2-server without waiting", "[unit]") {
+  test::FakeSystemd fake;
+  Run r = run_with(fake, kServer);
+  CHECK(r.code == 0);
+  CHECK(fake.calls() == std::vector<std::string>{"EnableUnitFiles rke2-server.service runtime=0 force=0", "Reload",
+                                                 "StartUnit rke2-server.service replace"});
+  CHECK(r.status["role"] == nlohmann::json({{"unit", "rke2-server.service"}, {"started", true}}));
+  CHECK(r.status["steps"].back()["name"] == "role");
+  CHECK(r.status["steps"].back()["detail"] ==
+        "rke2-server.service enabled and started (/org/freedesktop/systemd1/job/42)");
+}
+
+TEST_CASE("an agent seed starts rke2-agent; no reload when enabling changed nothing", "[unit]") {
+  test::FakeSystemd fake;
+  fake.enable_reports_changes(false);
+  Run r = run_with(fake, kAgent);
+  CHECK(r.code == 0);
+  CHECK(fake.calls() == std::vector<std::string>{"EnableUnitFiles rke2-agent.service runtime=0 force=0",
+                                                 "StartUnit rke2-agent.service replace"});
+}
+
+TEST_CASE("new unit files reload systemd; new network files reload networkd", "[unit]") {
+  test::FakeSystemd fake;
+  fake.enable_reports_changes(false);
+  Run r = run_with(fake,
+                   std::string(kServer) +
+                       "write_files:\n  - path: /etc/systemd/system/rke2-server.service.d/limits.conf\n"
+                       "    content: \"[Service]\\nLimitNOFILE=1048576\\n\"\n",
+                   {}, std::string("version: 2\nethernets:\n  eth0: {dhcp4: true}\n"));
+  CHECK(r.code == 0);
+  CHECK(fake.calls() == std::vector<std::string>{"ReloadOrTryRestartUnit systemd-networkd.service replace",
+                                                 "EnableUnitFiles rke2-server.service runtime=0 force=0", "Reload",
+                                                 "StartUnit rke2-server.service replace"});
+}
+
+TEST_CASE("invalid data never reaches systemd", "[unit]") {
+  test::FakeSystemd fake;
+  Run r = run_with(fake, "#cloud-config\nrke2:\n  role: agent\n");
+  CHECK(r.code == 2);
+  CHECK(fake.calls().empty());
+  CHECK(r.status["role"]["started"] == false);
+}
+
+TEST_CASE("a role that cannot start fails the run and leaves the instance to retry", "[unit]") {
+  test::FakeSystemd fake;
+  fake.fail_start_with("Unit rke2-server.service not found.");
+  Run r = run_with(fake, kServer);
+  CHECK(r.code == 1);
+  CHECK(r.status["result"] == "failed");
+  CHECK(r.status["role"]["started"] == false);
+  CHECK(r.status["errors"] ==
+        nlohmann::json::array({"role: start unit 'rke2-server.service': Unit rke2-server.service not found."}));
+}
+
+TEST_CASE("--wait-ready polls the server's /ping, and an agent's unit state", "[unit]") {
+  std::atomic<int> asked{0};
+  test::HttpServer ping([&](const test::HttpRequest& req) {
+    test::HttpResponse resp;
+    if (req.target != "/ping" || ++asked < 3) {
+      resp.status = 503;
+    } else {
+      resp.body = "pong";
+    }
+    return resp;
+  });
+  {
+    test::FakeSystemd fake;
+    AgentOptions o;
+    o.wait_ready = true;
+    o.ready_url = ping.url("/ping");
+    o.wait_timeout = std::chrono::seconds(30);
+    Run r = run_with(fake, kServer, o);
+    CHECK(r.code == 0);
+    CHECK(asked == 3);
+    CHECK(r.status["steps"].back()["name"] == "wait-ready");
+    CHECK(r.status["steps"].back()["detail"] == "supervisor answered pong");
+  }
+  {
+    test::FakeSystemd fake;
+    fake.active_states({"activating", "activating", "active"});
+    AgentOptions o;
+    o.wait_ready = true;
+    Run r = run_with(fake, kAgent, o);
+    CHECK(r.code == 0);
+    CHECK(fake.state_queries_ == 3);
+  }
+  {
+    test::FakeSystemd fake;
+    fake.active_states({"activating", "failed"});
+    AgentOptions o;
+    o.wait_ready = true;
+    Run r = run_with(fake, kAgent, o);
+    CHECK(r.code == 1);
+    CHECK(r.status["errors"] == nlohmann::json::array({"wait-ready: wait for 'rke2-agent.service': the unit failed"}));
+  }
+  CHECK_THROWS_WITH(wait_for_server_ready("http://127.0.0.1:1/ping", std::chrono::seconds(1)),
+                    Catch::Matchers::StartsWith("wait for 'http://127.0.0.1:1/ping': no pong within 1 s ("));
+}
