@@ -1,14 +1,13 @@
 // Image archives (docker-archive and oci-archive tars, plain/gzip/zstd).
-// A tar can only be read front to back, and a docker-archive names its
-// layers before the manifest that explains them, so opening one reads it
-// once: every member is hashed while it streams past and only small JSON
-// documents are kept. read_blobs() then makes a second pass that streams the
-// wanted layers, verifying them again as they go.
+// Opening one indexes it (airgap/archive_index: every member hashed, small
+// JSON kept) and resolves its images from that; read_blobs() then makes a
+// second pass that streams the wanted layers, verifying them again.
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <map>
 
+#include "airgap/archive_index.hpp"
 #include "airgap/digest.hpp"
 #include "airgap/exit_codes.hpp"
 #include "airgap/image_ref.hpp"
@@ -22,97 +21,11 @@
 namespace kiln::airgap {
 namespace {
 
-constexpr size_t kMaxKeptJson = 64 << 20;
-constexpr int kMaxLinkHops = 8;
-
-struct Member {
-  std::string digest;
-  uint64_t size = 0;
-  bool compressed = false;
-  std::optional<std::string> json;
-  std::string link;  // for links: the member they point at
-};
-
-bool looks_compressed(const char* p, size_t n) {
-  auto b = [&](size_t i) { return static_cast<unsigned char>(p[i]); };
-  if (n >= 2 && b(0) == 0x1f && b(1) == 0x8b) return true;                          // gzip
-  if (n >= 4 && b(0) == 0x28 && b(1) == 0xb5 && b(2) == 0x2f && b(3) == 0xfd) return true;  // zstd
-  return false;
-}
-
-bool looks_like_json(const char* p, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    char c = p[i];
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-    return c == '{' || c == '[';
-  }
-  return false;
-}
-
-// Resolves a link target relative to the member holding it; nullopt when it
-// climbs out of the archive.
-std::optional<std::string> resolve_link(const std::string& member, const std::string& target) {
-  if (target.starts_with('/')) return std::nullopt;
-  std::vector<std::string> parts = split(member, '/');
-  parts.pop_back();
-  for (const auto& p : split(target, '/')) {
-    if (p.empty() || p == ".") continue;
-    if (p == "..") {
-      if (parts.empty()) return std::nullopt;
-      parts.pop_back();
-    } else {
-      parts.push_back(p);
-    }
-  }
-  return join(parts, "/");
-}
-
 class ArchiveSource final : public ImageSource {
  public:
   explicit ArchiveSource(std::string path) : path_(std::move(path)) {}
 
-  void scan() {
-    TarReader r(path_);
-    size_t kept = 0;
-    std::vector<char> buf(kChunkSize);
-    while (auto m = r.next()) {
-      if (m->type == TarMember::Type::Symlink || m->type == TarMember::Type::Hardlink) {
-        auto target = m->type == TarMember::Type::Hardlink ? std::optional(m->link)
-                                                            : resolve_link(m->name, m->link);
-        if (!target) {
-          throw Error("archive '" + path_ + "': member '" + m->name + "' links to '" + m->link +
-                          "', outside the archive",
-                      kExitVerification);
-        }
-        members_[m->name].link = *target;
-        continue;
-      }
-      if (m->type != TarMember::Type::File) continue;
-      Member& info = members_[m->name];
-      DigestingStream in(r.data());
-      bool first = true;
-      bool keep = m->size <= kMaxJsonBlob;
-      std::string text;
-      while (size_t n = in.read(buf.data(), buf.size())) {
-        if (first) {
-          info.compressed = looks_compressed(buf.data(), n);
-          keep = keep && looks_like_json(buf.data(), n);
-          first = false;
-        }
-        if (keep) text.append(buf.data(), n);
-      }
-      info.digest = in.digest();
-      info.size = in.bytes();
-      if (keep && !first) {
-        kept += text.size();
-        if (kept > kMaxKeptJson) {
-          throw Error("archive '" + path_ + "': holds more than 64 MiB of JSON documents",
-                      kExitInvalid);
-        }
-        info.json = std::move(text);
-      }
-    }
-  }
+  void scan() { index_ = std::make_unique<ArchiveIndex>(path_); }
 
   void resolve() {
     if (find("oci-layout") != nullptr) {
@@ -162,15 +75,11 @@ class ArchiveSource final : public ImageSource {
   }
 
  private:
-  [[nodiscard]] const Member* find(const std::string& name) const {
-    std::string current = name;
-    for (int hop = 0; hop <= kMaxLinkHops; ++hop) {
-      auto it = members_.find(current);
-      if (it == members_.end()) return nullptr;
-      if (it->second.link.empty()) return &it->second;
-      current = it->second.link;
-    }
-    return nullptr;
+  [[nodiscard]] const ArchiveMember* find(const std::string& name) const {
+    return index_->find(name);
+  }
+  [[nodiscard]] std::string canonical(const std::string& name) const {
+    return index_->canonical(name);
   }
 
   // The regular member holding a digest, following the names images use.
@@ -180,23 +89,13 @@ class ArchiveSource final : public ImageSource {
     return std::nullopt;
   }
 
-  [[nodiscard]] std::string canonical(const std::string& name) const {
-    std::string current = name;
-    for (int hop = 0; hop <= kMaxLinkHops; ++hop) {
-      auto it = members_.find(current);
-      if (it == members_.end() || it->second.link.empty()) return current;
-      current = it->second.link;
-    }
-    return current;
-  }
-
   [[nodiscard]] std::string label_of(const std::string& digest) const {
     auto it = labels_.find(digest);
     return it == labels_.end() ? path_ : it->second;
   }
 
   std::string fetch_json(const std::string& label, const Descriptor& d, const std::string& name) {
-    const Member* m = find(name);
+    const ArchiveMember* m = find(name);
     if (m == nullptr) throw_missing_blob(label, d.digest, path_);
     verify_blob(label, d, m->digest, m->size);
     if (!m->json) {
@@ -208,13 +107,13 @@ class ArchiveSource final : public ImageSource {
   }
 
   void resolve_oci() {
-    const Member* marker = find("oci-layout");
+    const ArchiveMember* marker = find("oci-layout");
     auto j = nlohmann::json::parse(marker->json.value_or(""), nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("imageLayoutVersion")) {
       throw Error("archive '" + path_ + "': oci-layout has no imageLayoutVersion",
                   kExitVerification);
     }
-    const Member* index = find("index.json");
+    const ArchiveMember* index = find("index.json");
     if (index == nullptr || !index->json) {
       throw Error("archive '" + path_ + "': index.json is missing", kExitVerification);
     }
@@ -229,7 +128,7 @@ class ArchiveSource final : public ImageSource {
       });
       for (const auto& l : img.parsed.layers) {
         std::string name = canonical("blobs/sha256/" + digest_hex(l.digest, "layer"));
-        const Member* m = find(name);
+        const ArchiveMember* m = find(name);
         if (m == nullptr) throw_missing_blob(label, l.digest, path_);
         verify_blob(label, l, m->digest, m->size);
         digest_members_.emplace(l.digest, name);
@@ -240,7 +139,7 @@ class ArchiveSource final : public ImageSource {
 
   void resolve_docker() {
     std::string where = "archive '" + path_ + "': manifest.json";
-    const Member* mf = find("manifest.json");
+    const ArchiveMember* mf = find("manifest.json");
     auto j = nlohmann::json::parse(mf->json.value_or(""), nullptr, false);
     if (j.is_discarded() || !j.is_array()) {
       throw Error(where + ": not a JSON array", kExitVerification);
@@ -272,7 +171,7 @@ class ArchiveSource final : public ImageSource {
   Image resolve_docker_image(const nlohmann::json& e, const std::vector<std::string>& names,
                              const std::string& label) {
     std::string config_name = e["Config"].get<std::string>();
-    const Member* config = find(config_name);
+    const ArchiveMember* config = find(config_name);
     if (config == nullptr || !config->json) {
       throw Error("image '" + label + "': config '" + config_name + "' is missing from '" + path_ +
                       "'",
@@ -299,7 +198,7 @@ class ArchiveSource final : public ImageSource {
                     kExitVerification);
       }
       std::string name = layers[i].get<std::string>();
-      const Member* layer = find(name);
+      const ArchiveMember* layer = find(name);
       if (layer == nullptr) throw_missing_blob(label, cfg.diff_ids[i], path_);
       if (layer->compressed) {
         throw Error("image '" + label + "': layer '" + name +
@@ -328,7 +227,7 @@ class ArchiveSource final : public ImageSource {
 
   std::string path_;
   std::string format_;
-  std::map<std::string, Member> members_;
+  std::unique_ptr<ArchiveIndex> index_;
   std::map<std::string, std::string> digest_members_;  // digest -> member holding it
   std::map<std::string, std::string> labels_;          // digest -> first image using it
   std::vector<Image> images_;

@@ -18,17 +18,11 @@
 #include <string>
 
 #include "airgap/credentials.hpp"
+#include "airgap/http_transfer.hpp"
 #include "airgap/image_ref.hpp"
 #include "airgap/oci_json.hpp"
 
 namespace kiln::airgap {
-
-struct RegistryTls {
-  std::string ca_file;
-  std::string cert_file;
-  std::string key_file;
-  bool insecure_skip_verify = false;
-};
 
 struct RegistryOptions {
   Credentials credentials;
@@ -62,15 +56,12 @@ class RegistryClient {
 
   [[nodiscard]] std::string base_url(const ImageRef& image) const;
 
-  // One HTTP exchange (defined in the .cpp).
-  struct Response;
-  struct Request;
 
  private:
-  Response perform(const ImageRef& image, Request& req);
-  Response perform_once(const ImageRef& image, Request& req, const std::string& auth_header);
+  // With auth (one challenge round) and retries; throws the final failure.
+  HttpReply perform(const ImageRef& image, HttpCall& req);
   std::string authorize(const ImageRef& image, const std::string& challenge, const std::string& url);
-  void configure_tls(void* curl, const std::string& host) const;
+  [[nodiscard]] HttpSettings settings(const ImageRef& image) const;
 
   RegistryOptions options_;
   // Authorization header values by host + repository, learned from challenges.

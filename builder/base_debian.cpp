@@ -3,8 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <random>
+
+#include <nlohmann/json.hpp>
 
 #include "builder/runtime_libs.hpp"
 #include "util/archive_extract.hpp"
@@ -46,7 +47,7 @@ std::string random_tag() {
 }
 
 nlohmann::json recipe_json(const DebianRecipe& r) {
-  return {{"format", kRecipeFormat}, {"suite", r.suite},         {"mirror", r.mirror},
+  return {{"format", kRecipeFormat}, {"suite", r.suite},           {"mirror", r.mirror},
           {"variant", r.variant},    {"components", r.components}, {"packages", r.packages},
           {"arch", r.arch}};
 }
@@ -69,9 +70,8 @@ DebianRecipe debian_recipe(const spec::DebianBase& base, const std::string& firs
   for (const auto& p : r.packages) {
     std::string name = p.substr(0, p.find('='));
     bool pinned_elsewhere = p.find('=') == std::string::npos &&
-                            std::any_of(r.packages.begin(), r.packages.end(), [&](const auto& q) {
-                              return q.starts_with(name + "=");
-                            });
+                            std::any_of(r.packages.begin(), r.packages.end(),
+                                        [&](const auto& q) { return q.starts_with(name + "="); });
     if (!pinned_elsewhere && (unique.empty() || unique.back() != p)) unique.push_back(p);
   }
   r.packages = std::move(unique);
@@ -87,11 +87,8 @@ std::string debian_cache_path(const std::string& cache_dir, const DebianRecipe& 
 }
 
 std::vector<std::string> mmdebstrap_argv(const DebianRecipe& r, const std::string& out_tar) {
-  std::vector<std::string> argv{"mmdebstrap",
-                                "--variant=" + r.variant,
-                                "--architectures=" + r.arch,
-                                "--components=" + join(r.components, ","),
-                                "--format=tar"};
+  std::vector<std::string> argv{"mmdebstrap", "--variant=" + r.variant, "--architectures=" + r.arch,
+                                "--components=" + join(r.components, ","), "--format=tar"};
   if (!r.packages.empty()) argv.push_back("--include=" + join(r.packages, ","));
   argv.push_back(r.suite);
   argv.push_back(out_tar);
@@ -105,7 +102,8 @@ bool build_debian_base(BuildContext& ctx, const spec::DebianBase& base, StepTime
   const bool hit = path_exists(cached);
   timer.add_field("cache_key", debian_recipe_key(recipe).substr(0, 16));
   if (!hit) {
-    const std::string described = "the Debian base (" + recipe.suite + " from " + recipe.mirror + ")";
+    const std::string described =
+        "the Debian base (" + recipe.suite + " from " + recipe.mirror + ")";
     if (ctx.options.offline && !recipe.mirror.starts_with("file://")) {
       throw Error("base: " + described +
                       " is not in the cache and --offline forbids running mmdebstrap against a "
@@ -127,7 +125,8 @@ bool build_debian_base(BuildContext& ctx, const spec::DebianBase& base, StepTime
       e.add_context("while creating " + described);
       throw;
     }
-    write_file_atomic(cached.substr(0, cached.size() - 4) + ".json", recipe_json(recipe).dump(2) + "\n");
+    write_file_atomic(cached.substr(0, cached.size() - 4) + ".json",
+                      recipe_json(recipe).dump(2) + "\n");
     rename_durable(temp, cached);
     cleanup.keep();
   }

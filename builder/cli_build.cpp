@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "builder/commands.hpp"
@@ -29,7 +30,8 @@ ArgParser build_parser() {
   p.option("cache-dir", 0, "DIR", "Cache (default: $KILN_CACHE_DIR, else ~/.cache/kiln)");
   p.flag("locked", 0, "Fail (exit 3) if any input differs from kiln.lock or is not in it");
   p.flag("offline", 0, "Never touch the network; inputs must be local or cached");
-  p.option("rke2-artifacts", 0, "DIR", "RKE2 release artifact directory (overrides rke2.artifacts)");
+  p.option("rke2-artifacts", 0, "DIR",
+           "RKE2 release artifact directory (overrides rke2.artifacts)");
   p.option("firstboot-binary", 0, "FILE", "kiln-firstboot to install (default: beside kiln)");
   p.option("lock", 0, "FILE", "Lock file (default: kiln.lock beside the spec)");
   p.flag("keep-work", 0, "Keep the work directory for debugging");
@@ -121,9 +123,8 @@ int run_build_command(const std::vector<std::string>& args, const GlobalOptions&
 
   run_build(spec, o);
   if (global.json) {
-    nlohmann::json j = {{"event", "build"},     {"status", "ok"},
-                        {"name", spec.name},    {"version", spec.version},
-                        {"output", o.output_dir}, {"lock", o.lock_file}};
+    nlohmann::json j = {{"event", "build"},        {"status", "ok"},         {"name", spec.name},
+                        {"version", spec.version}, {"output", o.output_dir}, {"lock", o.lock_file}};
     std::printf("%s\n", j.dump().c_str());
   } else {
     std::printf("%s %s: %s\n", spec.name.c_str(), spec.version.c_str(), o.output_dir.c_str());

@@ -42,7 +42,8 @@ WantedBy=multi-user.target ssh.service
 
 class Cleaner {
  public:
-  Cleaner(const RootDir& root, std::vector<std::string>& removed) : root_(root), removed_(removed) {}
+  Cleaner(const RootDir& root, std::vector<std::string>& removed)
+      : root_(root), removed_(removed) {}
 
   // Removes one path (a tree, if a directory) when it exists.
   void remove(const std::string& path) {
@@ -113,7 +114,8 @@ class Cleaner {
     for (const auto& n : names(dirfd, root_.path() + rel)) {
       if (rel.empty() && (n == "proc" || n == "sys" || n == "dev")) continue;
       struct stat st {};
-      if (::fstatat(dirfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) continue;
+      if (::fstatat(dirfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
+        continue;
       const std::string p = rel + "/" + n;
       if (n == name) {
         found.push_back(p);

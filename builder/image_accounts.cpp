@@ -20,7 +20,9 @@ std::optional<unsigned> parse_id(const std::string& s) {
 
 }  // namespace
 
-ImageAccounts::ImageAccounts(const RootDir& root) : root_(root) { load(); }
+ImageAccounts::ImageAccounts(const RootDir& root) : root_(root) {
+  load();
+}
 
 void ImageAccounts::load() {
   auto read_lines = [&](const char* file) {

@@ -5,12 +5,12 @@
 // atomically, keeping its mode and owner) — no chroot, no useradd.
 #pragma once
 
-#include <sys/types.h>
-
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "builder/spec.hpp"
 #include "util/root_dir.hpp"

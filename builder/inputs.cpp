@@ -18,8 +18,7 @@ std::string default_cache_dir() {
   if (std::string d = env("KILN_CACHE_DIR"); !d.empty()) return absolute_path(d);
   if (std::string d = env("XDG_CACHE_HOME"); !d.empty()) return absolute_path(d) + "/kiln";
   if (std::string d = env("HOME"); !d.empty()) return absolute_path(d) + "/.cache/kiln";
-  throw Error("choose a cache directory: set --cache-dir, $KILN_CACHE_DIR or $HOME",
-              kExitInvalid);
+  throw Error("choose a cache directory: set --cache-dir, $KILN_CACHE_DIR or $HOME", kExitInvalid);
 }
 
 std::string download_cache_path(const std::string& cache_dir, const std::string& sha256) {
@@ -36,9 +35,9 @@ void verify_sha256(const std::string& path, const std::string& expected, const s
     throw;
   }
   if (actual != expected) {
-    throw Error("sha256 mismatch for " + what + " '" + path + "': expected " + expected +
-                    ", got " + actual,
-                kExitVerification);
+    throw Error(
+        "sha256 mismatch for " + what + " '" + path + "': expected " + expected + ", got " + actual,
+        kExitVerification);
   }
 }
 

@@ -38,16 +38,20 @@ std::optional<LockFile> read_lock_file(const std::string& path) {
     }
     ImageLock il;
     for (const auto& [key, value] : image["inputs"].items()) {
-      if (!value.is_string()) malformed(path, "input '" + key + "' of image '" + name + "' is not a string");
+      if (!value.is_string())
+        malformed(path, "input '" + key + "' of image '" + name + "' is not a string");
       il.inputs[key] = value.get<std::string>();
     }
     if (image.contains("base-packages")) {
-      if (!image["base-packages"].is_array()) malformed(path, "base-packages of image '" + name + "' is not a list");
+      if (!image["base-packages"].is_array())
+        malformed(path, "base-packages of image '" + name + "' is not a list");
       for (const auto& p : image["base-packages"]) {
-        if (!p.is_string()) malformed(path, "base-packages of image '" + name + "' holds a non-string");
+        if (!p.is_string())
+          malformed(path, "base-packages of image '" + name + "' holds a non-string");
         std::string s = p.get<std::string>();
         size_t eq = s.find('=');
-        if (eq == std::string::npos) malformed(path, "base package '" + s + "' is not NAME=VERSION");
+        if (eq == std::string::npos)
+          malformed(path, "base package '" + s + "' is not NAME=VERSION");
         il.base_packages[s.substr(0, eq)] = s.substr(eq + 1);
       }
     }

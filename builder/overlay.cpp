@@ -3,9 +3,10 @@
 #include "builder/overlay.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 
 #include <cerrno>
+
+#include <sys/stat.h>
 
 #include "builder/data_dir.hpp"
 #include "builder/inputs.hpp"
@@ -20,7 +21,8 @@
 namespace kiln {
 
 void apply_file_attributes(const RootDir& root, const ImageAccounts& accounts,
-                           const std::vector<spec::FileAttributes>& files, const std::string& where) {
+                           const std::vector<spec::FileAttributes>& files,
+                           const std::string& where) {
   for (const auto& fa : files) {
     UniqueFd fd;
     try {
@@ -126,8 +128,9 @@ void check_overlay_requirements(const BuildContext& ctx) {
       if (e.err() != ENOENT && e.err() != ENOTDIR) throw;
     }
     if (!present) {
-      throw Error("overlay '" + r.overlay + "' requires '" + r.path + "' in the image: " + r.message,
-                  kExitMissingInput);
+      throw Error(
+          "overlay '" + r.overlay + "' requires '" + r.path + "' in the image: " + r.message,
+          kExitMissingInput);
     }
   }
 }

@@ -14,7 +14,8 @@ namespace kiln {
 // Sets owner and mode on paths inside the image; owners resolve against the
 // image's accounts. `where` names the overlay in messages.
 void apply_file_attributes(const RootDir& root, const ImageAccounts& accounts,
-                           const std::vector<spec::FileAttributes>& files, const std::string& where);
+                           const std::vector<spec::FileAttributes>& files,
+                           const std::string& where);
 
 // Applies one overlay (directory or tarball at `source`) to ctx.rootfs_dir
 // and returns its tree hash. Manifest kernel arguments go to

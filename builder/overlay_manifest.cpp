@@ -17,10 +17,14 @@ bool valid_account_name(const std::string& s) {
   return std::regex_match(s, re);
 }
 
-std::optional<std::string> read_account(const YAML::Node& n, Diagnostics& d, const std::string& what) {
+std::optional<std::string> read_account(const YAML::Node& n, Diagnostics& d,
+                                        const std::string& what) {
   auto s = read_string(n, d, what);
   if (s && !valid_account_name(*s)) {
-    yaml_error(d, n, what + " '" + *s + "' is not a valid account name (lowercase letters, digits, '_', '-'; at most 32)");
+    yaml_error(
+        d, n,
+        what + " '" + *s +
+            "' is not a valid account name (lowercase letters, digits, '_', '-'; at most 32)");
     return std::nullopt;
   }
   return s;
@@ -81,7 +85,8 @@ void parse_files(const YAML::Node& n, Diagnostics& d, OverlayManifest& m) {
     auto path = spec::read_image_path(f.require("path"), d, "files.path");
     fa.owner = spec::read_owner(f.get("owner"), d, "files.owner");
     fa.mode = spec::read_mode(f.get("mode"), d, "files.mode");
-    if (!f.has("owner") && !f.has("mode")) yaml_error(d, item, "files entry sets neither owner nor mode");
+    if (!f.has("owner") && !f.has("mode"))
+      yaml_error(d, item, "files entry sets neither owner nor mode");
     if (!path) continue;
     fa.path = *path;
     m.files.push_back(std::move(fa));

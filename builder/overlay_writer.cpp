@@ -1,13 +1,14 @@
 #include "builder/overlay_writer.hpp"
 
 #include <fcntl.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
 #include <deque>
 #include <random>
+
+#include <sys/xattr.h>
 
 #include "builder/build_context.hpp"
 #include "util/error.hpp"
@@ -74,10 +75,10 @@ void OverlayWriter::fail(const std::string& member, const std::string& why) cons
 
 UniqueFd OverlayWriter::walk(const std::vector<std::string>& comps, const std::string& member,
                              bool create) const {
-  std::vector<UniqueFd> stack;           // directories below the root
-  std::vector<std::string> where;         // their names, for messages
+  std::vector<UniqueFd> stack;     // directories below the root
+  std::vector<std::string> where;  // their names, for messages
   std::deque<std::string> todo(comps.begin(), comps.end());
-  std::string via;                        // the symlink being expanded, for messages
+  std::string via;  // the symlink being expanded, for messages
   int links = 0;
   auto current = [&] { return stack.empty() ? root_fd_.get() : stack.back().get(); };
   auto image_path = [&](const std::string& leaf) {
@@ -89,7 +90,9 @@ UniqueFd OverlayWriter::walk(const std::vector<std::string>& comps, const std::s
     std::string c = std::move(todo.front());
     todo.pop_front();
     if (c == "..") {
-      if (stack.empty()) fail(member, "would be written through the symlink " + via + ", which leads out of the image root");
+      if (stack.empty())
+        fail(member,
+             "would be written through the symlink " + via + ", which leads out of the image root");
       stack.pop_back();
       where.pop_back();
       continue;
@@ -104,7 +107,8 @@ UniqueFd OverlayWriter::walk(const std::vector<std::string>& comps, const std::s
       if (::fchownat(current(), c.c_str(), 0, 0, AT_SYMLINK_NOFOLLOW) != 0) {
         throw_errno("chown", root_ + image_path(c));
       }
-      if (::fchmodat(current(), c.c_str(), 0755, 0) != 0) throw_errno("chmod", root_ + image_path(c));
+      if (::fchmodat(current(), c.c_str(), 0755, 0) != 0)
+        throw_errno("chmod", root_ + image_path(c));
       todo.push_front(c);  // now it exists; look again
       continue;
     }
@@ -124,7 +128,8 @@ UniqueFd OverlayWriter::walk(const std::vector<std::string>& comps, const std::s
       continue;
     }
     if (!S_ISDIR(st.st_mode)) {
-      fail(member, "needs '" + image_path(c) + "' to be a directory, but the image has a file there");
+      fail(member,
+           "needs '" + image_path(c) + "' to be a directory, but the image has a file there");
     }
     int fd = ::openat(current(), c.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) throw_errno("open", root_ + image_path(c));
@@ -196,7 +201,8 @@ void OverlayWriter::file(const std::string& member, const EntryMeta& meta,
   UniqueFd parent = open_parent(member, leaf);
   const std::string shown = root_ + "/" + member;
   TempEntry temp(parent.get(), temp_name(leaf));
-  UniqueFd out = open_file_at(parent.get(), temp.name(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+  UniqueFd out =
+      open_file_at(parent.get(), temp.name(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
   fill(out.get());
   // Owner first: chown clears set-id bits that the mode then restores.
   if (::fchown(out.get(), meta.uid, meta.gid) != 0) throw_errno("chown", shown);
@@ -241,13 +247,15 @@ void OverlayWriter::hardlink(const std::string& member, const std::string& targe
   struct stat st {};
   if (::fstatat(target_parent.get(), target_leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
       S_ISDIR(st.st_mode)) {
-    fail(member, "is a hard link to '" + target_member + "', which the overlay has not laid down as a file");
+    fail(member, "is a hard link to '" + target_member +
+                     "', which the overlay has not laid down as a file");
   }
   std::string leaf;
   UniqueFd parent = open_parent(member, leaf);
   const std::string shown = root_ + "/" + member;
   TempEntry temp(parent.get(), temp_name(leaf));
-  if (::linkat(target_parent.get(), target_leaf.c_str(), parent.get(), temp.name().c_str(), 0) != 0) {
+  if (::linkat(target_parent.get(), target_leaf.c_str(), parent.get(), temp.name().c_str(), 0) !=
+      0) {
     throw_errno("link", shown);
   }
   replace_with(parent.get(), temp.name(), leaf, shown);

@@ -8,14 +8,14 @@
 // except that an existing directory is kept as it is.
 #pragma once
 
-#include <sys/stat.h>
-#include <sys/types.h>
-
 #include <functional>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "util/fd.hpp"
 

@@ -1,9 +1,10 @@
 #include "builder/pipeline.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 
 #include <cerrno>
+
+#include <sys/file.h>
 
 #include "builder/lock_file.hpp"
 #include "builder/overlay.hpp"
@@ -55,7 +56,8 @@ class LockGuard {
 
   void check(bool complete = false) const {
     if (!ctx_.options.locked) return;
-    check_against_lock(ctx_.resolved, ctx_.report.packages, image_, ctx_.options.lock_file, complete);
+    check_against_lock(ctx_.resolved, ctx_.report.packages, image_, ctx_.options.lock_file,
+                       complete);
   }
 
   // Without --locked, a successful build (re)writes its entry.
@@ -64,7 +66,8 @@ class LockGuard {
     LockFile out = lock_.value_or(LockFile{});
     ImageLock il;
     il.inputs = ctx_.resolved;
-    if (std::holds_alternative<spec::DebianBase>(ctx_.spec.base)) il.base_packages = ctx_.report.packages;
+    if (std::holds_alternative<spec::DebianBase>(ctx_.spec.base))
+      il.base_packages = ctx_.report.packages;
     out.images[ctx_.spec.name] = std::move(il);
     write_lock_file(ctx_.options.lock_file, out);
   }
@@ -182,7 +185,8 @@ void run_build(const spec::ImageSpec& spec, BuildOptions options) {
     }
   } catch (Error& e) {
     // Leave no empty output dir behind that the build itself created.
-    if (!output_existed && is_directory(options.output_dir) && list_dir(options.output_dir).empty()) {
+    if (!output_existed && is_directory(options.output_dir) &&
+        list_dir(options.output_dir).empty()) {
       ::rmdir(options.output_dir.c_str());
     }
     if (out_of_space(e)) e.set_exit_code(kExitNoSpace);

@@ -5,11 +5,12 @@
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+
+#include <sys/wait.h>
 
 #include "util/cancel.hpp"
 #include "util/error.hpp"
@@ -34,8 +35,8 @@ SubordinateRange range_from(const std::string& file, const std::string& user, un
   SubordinateRange r = text ? find_subordinate_range(*text, user, id) : SubordinateRange{};
   if (r.count < 65536) {
     throw Error("rootless build: user '" + user + "' needs at least 65536 subordinate ids in " +
-                    file + " (for example: usermod --add-subuids 100000-165535 --add-subgids " +
-                    "100000-165535 " + user + "), or run kiln build as root");
+                file + " (for example: usermod --add-subuids 100000-165535 --add-subgids " +
+                "100000-165535 " + user + "), or run kiln build as root");
   }
   return r;
 }
@@ -151,7 +152,9 @@ int reexec_rootless() {
          std::to_string(gids.count)},
         quiet);
   } catch (const Error& e) {
-    abandon(std::string(e.what()) + (e.detail().empty() ? "" : ": " + std::string(trim(e.detail()))), e.err());
+    abandon(
+        std::string(e.what()) + (e.detail().empty() ? "" : ": " + std::string(trim(e.detail()))),
+        e.err());
   }
   write_byte(parent_w.get(), 'm');
   parent_w.reset();

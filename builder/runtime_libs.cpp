@@ -93,8 +93,7 @@ void check_runtime_libraries(const RootDir& root, const std::string& binary,
                              const std::string& what) {
   ElfDeps deps = read_elf_deps(binary);
   if (!deps.interpreter.empty() && !opens_in_root(root, deps.interpreter)) {
-    throw Error("the image lacks '" + deps.interpreter + "', the dynamic loader " + what +
-                    " needs",
+    throw Error("the image lacks '" + deps.interpreter + "', the dynamic loader " + what + " needs",
                 kExitMissingInput);
   }
   const auto dirs = library_search_dirs(root);
@@ -157,9 +156,9 @@ std::vector<std::string> host_packages_for_libraries(const std::string& binary) 
   for (const auto& soname : deps.needed) {
     auto path = find_library(host, dirs, soname);
     if (!path) {
-      throw Error("find '" + soname + "': this host has no such library, yet '" + binary +
-                      "' needs it",
-                  kExitMissingInput);
+      throw Error(
+          "find '" + soname + "': this host has no such library, yet '" + binary + "' needs it",
+          kExitMissingInput);
     }
     libs.emplace_back(soname, *path);
   }

@@ -25,7 +25,8 @@ constexpr const char* kFirstbootPath = "/usr/lib/kiln/kiln-firstboot";
 constexpr const char* kSeedDir = "/usr/lib/kiln/seed";
 constexpr const char* kUnitName = "kiln-firstboot.service";
 
-void install_file(const RootDir& root, const std::string& from, const std::string& to, mode_t mode) {
+void install_file(const RootDir& root, const std::string& from, const std::string& to,
+                  mode_t mode) {
   std::string leaf;
   UniqueFd parent = root.open_parent(to, leaf, true, 0755);
   UniqueFd dir = open_file_at(parent.get(), ".", O_RDONLY | O_DIRECTORY);

@@ -14,7 +14,9 @@ std::string octal(mode_t mode) {
   return buf;
 }
 
-std::string owner(uid_t uid, gid_t gid) { return std::to_string(uid) + ":" + std::to_string(gid); }
+std::string owner(uid_t uid, gid_t gid) {
+  return std::to_string(uid) + ":" + std::to_string(gid);
+}
 
 }  // namespace
 
@@ -26,8 +28,8 @@ void TreeHasher::directory(const std::string& path, mode_t mode, uid_t uid, gid_
 
 void TreeHasher::file(const std::string& path, mode_t mode, uid_t uid, gid_t gid,
                       const std::string& content_sha256) {
-  records_.emplace_back(path, std::string("f\0", 2) + octal(mode) + '\0' + owner(uid, gid) + '\0' +
-                                  content_sha256);
+  records_.emplace_back(
+      path, std::string("f\0", 2) + octal(mode) + '\0' + owner(uid, gid) + '\0' + content_sha256);
 }
 
 void TreeHasher::symlink(const std::string& path, const std::string& target, uid_t uid, gid_t gid) {

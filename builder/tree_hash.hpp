@@ -5,10 +5,10 @@
 // mtimes. kiln.lock records overlays and seeds by it.
 #pragma once
 
-#include <sys/types.h>
-
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 namespace kiln {
 

@@ -1,11 +1,12 @@
 #include "firstboot/account_db.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <charconv>
 #include <ctime>
+
+#include <sys/stat.h>
 
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
@@ -22,7 +23,9 @@ std::optional<long> to_long(const std::string& s) {
   return v;
 }
 
-std::string days_since_epoch() { return std::to_string(std::time(nullptr) / 86400); }
+std::string days_since_epoch() {
+  return std::to_string(std::time(nullptr) / 86400);
+}
 
 }  // namespace
 
@@ -37,7 +40,8 @@ void ColonFile::load(const RootDir& root) {
   for (const auto& line : split(*text, '\n')) {
     if (line.empty()) continue;
     auto fields = split(line, ':');
-    if (fields.size() != fields_ || line.starts_with("#") || line.starts_with("+") || line.starts_with("-")) {
+    if (fields.size() != fields_ || line.starts_with("#") || line.starts_with("+") ||
+        line.starts_with("-")) {
       rows_.push_back({line});  // kept verbatim
     } else {
       rows_.push_back(std::move(fields));
@@ -118,8 +122,12 @@ void AccountDb::load_login_defs() {
   }
 }
 
-bool AccountDb::has_user(const std::string& name) const { return passwd_.find(name) != nullptr; }
-bool AccountDb::has_group(const std::string& name) const { return group_.find(name) != nullptr; }
+bool AccountDb::has_user(const std::string& name) const {
+  return passwd_.find(name) != nullptr;
+}
+bool AccountDb::has_group(const std::string& name) const {
+  return group_.find(name) != nullptr;
+}
 
 std::optional<uid_t> AccountDb::uid_of(const std::string& user) const {
   const auto* r = passwd_.find(user);
@@ -160,7 +168,8 @@ bool AccountDb::gid_taken(long id) const {
 
 long AccountDb::allocate(IdRange range, bool for_gid, std::optional<long> preferred) const {
   auto taken = [&](long id) { return for_gid ? gid_taken(id) : uid_taken(id); };
-  if (preferred && *preferred >= range.min && *preferred <= range.max && !taken(*preferred)) return *preferred;
+  if (preferred && *preferred >= range.min && *preferred <= range.max && !taken(*preferred))
+    return *preferred;
   for (long id = range.min; id <= range.max; ++id) {
     // A new user's uid should also be free as a gid, so both can match.
     if (!taken(id) && (for_gid || !gid_taken(id))) return id;
@@ -169,10 +178,12 @@ long AccountDb::allocate(IdRange range, bool for_gid, std::optional<long> prefer
     if (!taken(id)) return id;
   }
   throw Error(std::string("allocate ") + (for_gid ? "gid" : "uid") + " in '" + root_.path() +
-              "': no free id between " + std::to_string(range.min) + " and " + std::to_string(range.max));
+              "': no free id between " + std::to_string(range.min) + " and " +
+              std::to_string(range.max));
 }
 
-gid_t AccountDb::ensure_group(const std::string& name, bool system, std::optional<gid_t> preferred) {
+gid_t AccountDb::ensure_group(const std::string& name, bool system,
+                              std::optional<gid_t> preferred) {
   if (auto gid = gid_of(name)) return *gid;
   std::optional<long> pref;
   if (preferred) pref = static_cast<long>(*preferred);

@@ -5,11 +5,11 @@
 // interruption converges without duplicates.
 #pragma once
 
-#include <sys/types.h>
-
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "util/root_dir.hpp"
 
@@ -55,7 +55,8 @@ class AccountDb {
   [[nodiscard]] std::optional<std::string> home_of(const std::string& user) const;
 
   // Creates the group when missing; returns its gid.
-  gid_t ensure_group(const std::string& name, bool system, std::optional<gid_t> preferred = std::nullopt);
+  gid_t ensure_group(const std::string& name, bool system,
+                     std::optional<gid_t> preferred = std::nullopt);
   struct NewUser {
     std::string name;
     std::string gecos;

@@ -18,7 +18,8 @@ namespace {
 
 // The instance id alone, cheaply: a reboot of an applied instance stops here.
 std::string quick_instance_id(const SeedData& seed) {
-  if (seed.instance_id_override) return check_instance_id(*seed.instance_id_override).empty() ? *seed.instance_id_override : "";
+  if (seed.instance_id_override)
+    return check_instance_id(*seed.instance_id_override).empty() ? *seed.instance_id_override : "";
   if (seed.meta) return seed.meta->instance_id;
   if (seed.meta_data) {
     Diagnostics scratch(seed.meta_data->name);
@@ -63,7 +64,8 @@ class Steps {
   bool failed_ = false;
 };
 
-void wait_for_unit_active(SystemdManager& bus, const std::string& unit, std::chrono::seconds timeout) {
+void wait_for_unit_active(SystemdManager& bus, const std::string& unit,
+                          std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     throw_if_interrupted();
@@ -71,7 +73,8 @@ void wait_for_unit_active(SystemdManager& bus, const std::string& unit, std::chr
     if (state == "active") return;
     if (state == "failed") throw Error("wait for '" + unit + "': the unit failed");
     if (std::chrono::steady_clock::now() >= deadline) {
-      throw Error("wait for '" + unit + "': still " + state + " after " + std::to_string(timeout.count()) + " s");
+      throw Error("wait for '" + unit + "': still " + state + " after " +
+                  std::to_string(timeout.count()) + " s");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
@@ -91,12 +94,14 @@ void wait_for_server_ready(const std::string& url, std::chrono::seconds timeout)
     // The supervisor's certificate is issued by the cluster's own CA; /ping
     // carries nothing secret either way.
     req.verify_tls = false;
-    last = http_request_until(req, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(2)));
+    last = http_request_until(
+        req, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(2)));
     if (last.ok() && trim(last.body) == "pong") return;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   std::string why = last.status != 0 ? "HTTP status " + std::to_string(last.status) : last.error;
-  throw Error("wait for '" + url + "': no pong within " + std::to_string(timeout.count()) + " s (" + why + ")");
+  throw Error("wait for '" + url + "': no pong within " + std::to_string(timeout.count()) + " s (" +
+              why + ")");
 }
 
 int run_agent(const SeedData& seed, const AgentOptions& o, Reporter& rep) {
@@ -123,7 +128,8 @@ int run_agent(const SeedData& seed, const AgentOptions& o, Reporter& rep) {
     return kExitInvalidData;
   }
   InstanceState state(root, plan.meta.instance_id);
-  if (state.was_interrupted()) rep.warning("resuming an interrupted run of instance " + plan.meta.instance_id);
+  if (state.was_interrupted())
+    rep.warning("resuming an interrupted run of instance " + plan.meta.instance_id);
   state.begin(seed);
 
   ApplyContext ctx{root, plan, state, rep};
@@ -133,7 +139,8 @@ int run_agent(const SeedData& seed, const AgentOptions& o, Reporter& rep) {
   const CloudConfig& c = plan.config;
   Steps steps(ctx);
   auto has_files = [&](bool deferred) {
-    return std::any_of(c.write_files.begin(), c.write_files.end(), [&](const WriteFile& f) { return f.defer == deferred; });
+    return std::any_of(c.write_files.begin(), c.write_files.end(),
+                       [&](const WriteFile& f) { return f.defer == deferred; });
   };
   if (!c.users.empty()) {
     steps.run("users", [&] { return apply_users(ctx); });
@@ -145,7 +152,8 @@ int run_agent(const SeedData& seed, const AgentOptions& o, Reporter& rep) {
   if (!c.bootcmd.empty()) steps.run("bootcmd", [&] { return apply_commands(ctx, "bootcmd"); });
   if (has_files(false)) steps.run("write-files", [&] { return apply_write_files(ctx, false); });
   if (c.rke2) steps.run("rke2", [&] { return apply_rke2_config(ctx); });
-  if (has_files(true)) steps.run("write-files-deferred", [&] { return apply_write_files(ctx, true); });
+  if (has_files(true))
+    steps.run("write-files-deferred", [&] { return apply_write_files(ctx, true); });
   if (!c.runcmd.empty()) {
     if (steps.failed()) {
       steps.skip("runcmd", "an earlier step failed");
@@ -180,14 +188,15 @@ int run_agent(const SeedData& seed, const AgentOptions& o, Reporter& rep) {
       steps.skip("role", "--no-start");
     } else if (steps.failed()) {
       steps.skip("role", "an earlier step failed");
-    } else if (steps.run("role", [&] {
-                 bool changed = systemd().enable_unit_files({unit});
-                 if (changed || ctx.units_changed) systemd().reload();
-                 // Queued, not awaited: boot never blocks on the role.
-                 std::string job = systemd().start_unit(unit, "replace");
-                 rep.set_role(unit, true);
-                 return unit + " enabled and started (" + job + ")";
-               }) &&
+    } else if (steps.run("role",
+                         [&] {
+                           bool changed = systemd().enable_unit_files({unit});
+                           if (changed || ctx.units_changed) systemd().reload();
+                           // Queued, not awaited: boot never blocks on the role.
+                           std::string job = systemd().start_unit(unit, "replace");
+                           rep.set_role(unit, true);
+                           return unit + " enabled and started (" + job + ")";
+                         }) &&
                o.wait_ready) {
       steps.run("wait-ready", [&] {
         if (c.rke2->role == Rke2Role::Server) {

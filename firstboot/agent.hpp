@@ -23,8 +23,8 @@ struct AgentOptions {
   // Talk to systemd (reload, enable and start the role) through
   // connect_systemd. The CLI allows it only for the running system.
   bool start = true;
-  bool run_commands = true;   // bootcmd/runcmd
-  bool force = false;         // apply an instance that was applied already
+  bool run_commands = true;  // bootcmd/runcmd
+  bool force = false;        // apply an instance that was applied already
   bool wait_ready = false;
   std::chrono::seconds wait_timeout{600};
   std::string ready_url = "https://127.0.0.1:9345/ping";

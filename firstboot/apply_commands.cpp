@@ -14,7 +14,8 @@ namespace kiln::firstboot {
 std::string apply_commands(ApplyContext& ctx, const std::string& key) {
   const auto& commands = key == "bootcmd" ? ctx.plan.config.bootcmd : ctx.plan.config.runcmd;
   if (!ctx.run_commands) {
-    ctx.reporter.warning(key + ": " + std::to_string(commands.size()) + " command(s) not run (--skip-commands)");
+    ctx.reporter.warning(key + ": " + std::to_string(commands.size()) +
+                         " command(s) not run (--skip-commands)");
     return "skipped (--skip-commands)";
   }
   if (!ctx.live && ::geteuid() != 0) {
@@ -36,8 +37,8 @@ std::string apply_commands(ApplyContext& ctx, const std::string& key) {
     o.check = false;
     o.capture = false;
     o.clear_env = true;
-    o.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8",
-             "KILN_INSTANCE_ID=" + ctx.plan.meta.instance_id};
+    o.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
+             "LANG=C.UTF-8", "KILN_INSTANCE_ID=" + ctx.plan.meta.instance_id};
     if (ctx.live) o.cwd = "/";
     o.on_output = [&](std::string_view chunk) { ctx.reporter.command_output(item, chunk); };
     RunResult r;
@@ -47,7 +48,8 @@ std::string apply_commands(ApplyContext& ctx, const std::string& key) {
       if (e.exit_code() != 127) throw;
       r.exit_status = 127;  // the program does not exist
     }
-    std::string status = r.signaled() ? "signal " + std::to_string(r.signal) : "exit " + std::to_string(r.exit_status);
+    std::string status = r.signaled() ? "signal " + std::to_string(r.signal)
+                                      : "exit " + std::to_string(r.exit_status);
     statuses.push_back(status);
     if (r.ok()) {
       ctx.state.mark_done(item);
@@ -62,7 +64,8 @@ std::string apply_commands(ApplyContext& ctx, const std::string& key) {
     for (size_t i = 0; i < failed.size(); ++i) list += (i ? ", " : "") + failed[i];
     throw Error(key + ": " + list + " failed");
   }
-  return std::to_string(commands.size()) + " command" + (commands.size() == 1 ? "" : "s") + ": " + detail;
+  return std::to_string(commands.size()) + " command" + (commands.size() == 1 ? "" : "s") + ": " +
+         detail;
 }
 
 }  // namespace kiln::firstboot

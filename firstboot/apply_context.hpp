@@ -18,9 +18,9 @@ struct ApplyContext {
   const Plan& plan;
   InstanceState& state;
   Reporter& reporter;
-  bool live = false;          // the root is the running system ("/")
-  bool run_commands = true;   // false: bootcmd/runcmd are skipped (--skip-commands)
-  bool can_chown = true;      // running as root
+  bool live = false;             // the root is the running system ("/")
+  bool run_commands = true;      // false: bootcmd/runcmd are skipped (--skip-commands)
+  bool can_chown = true;         // running as root
   bool units_changed = false;    // a write_files entry touched systemd units
   bool network_changed = false;  // networkd files changed
   bool chown_warned = false;

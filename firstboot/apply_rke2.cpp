@@ -20,7 +20,8 @@ std::string apply_rke2_config(ApplyContext& ctx) {
   if (c.has_registries) {
     auto existing = ctx.root.read_file(kRke2RegistriesPath, 1 << 20);
     write_if_changed(ctx.root, kRke2RegistriesPath,
-                     render_registries(c, existing, ctx.root.path() + kRke2RegistriesPath), 0600, root_owner);
+                     render_registries(c, existing, ctx.root.path() + kRke2RegistriesPath), 0600,
+                     root_owner);
     detail += ", registries.yaml";
   }
   return detail;

@@ -18,7 +18,8 @@ std::string apply_ssh_keys(ApplyContext& ctx) {
     auto uid = db.uid_of(u.name);
     auto gid = db.primary_gid_of(u.name);
     if (!home || !uid || !gid || !home->starts_with("/")) {
-      throw Error("install SSH keys for '" + u.name + "': the user has no usable entry in /etc/passwd");
+      throw Error("install SSH keys for '" + u.name +
+                  "': the user has no usable entry in /etc/passwd");
     }
     Owner own = ctx.owner(*uid, *gid);
     if (!ctx.root.exists(*home)) ensure_dir(ctx.root, *home, 0700, own);
@@ -38,8 +39,8 @@ std::string apply_ssh_keys(ApplyContext& ctx) {
     }
     write_if_changed(ctx.root, file, join(lines, "\n") + "\n", 0600, own);
   }
-  return std::to_string(added) + " key" + (added == 1 ? "" : "s") + " added for " + std::to_string(users) + " user" +
-         (users == 1 ? "" : "s");
+  return std::to_string(added) + " key" + (added == 1 ? "" : "s") + " added for " +
+         std::to_string(users) + " user" + (users == 1 ? "" : "s");
 }
 
 }  // namespace kiln::firstboot

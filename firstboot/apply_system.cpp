@@ -57,11 +57,13 @@ std::string apply_hostname(ApplyContext& ctx) {
     write_if_changed(ctx.root, "/etc/hosts", full_hosts(p), 0644, ctx.owner(0, 0));
     detail += ", /etc/hosts written";
   } else if (p.config.manage_etc_hosts == ManageEtcHosts::LocalhostLine) {
-    write_if_changed(ctx.root, "/etc/hosts", patched_hosts(ctx.root.read_file("/etc/hosts").value_or(""), p), 0644,
+    write_if_changed(ctx.root, "/etc/hosts",
+                     patched_hosts(ctx.root.read_file("/etc/hosts").value_or(""), p), 0644,
                      ctx.owner(0, 0));
     detail += ", /etc/hosts updated";
   }
-  if (ctx.live && ::sethostname(host->data(), host->size()) != 0) throw_errno("set host name", *host);
+  if (ctx.live && ::sethostname(host->data(), host->size()) != 0)
+    throw_errno("set host name", *host);
   return detail;
 }
 
@@ -82,13 +84,15 @@ std::string apply_network(ApplyContext& ctx) {
   auto files = render_networkd(*ctx.plan.network);
   ensure_dir(ctx.root, dir, 0755, std::nullopt);
   for (const auto& f : files) {
-    if (write_if_changed(ctx.root, dir + "/" + f.name, f.content, 0644, ctx.owner(0, 0))) ctx.network_changed = true;
+    if (write_if_changed(ctx.root, dir + "/" + f.name, f.content, 0644, ctx.owner(0, 0)))
+      ctx.network_changed = true;
   }
   // Files of ours that this config no longer has (an earlier instance's).
   std::string host_dir = ctx.root.resolve(dir);
   for (const auto& name : list_dir(host_dir)) {
     if (!name.starts_with(kNetworkdPrefix)) continue;
-    bool wanted = std::any_of(files.begin(), files.end(), [&](const NetworkdFile& f) { return f.name == name; });
+    bool wanted = std::any_of(files.begin(), files.end(),
+                              [&](const NetworkdFile& f) { return f.name == name; });
     if (!wanted) {
       ctx.root.remove(dir + "/" + name);
       ctx.network_changed = true;

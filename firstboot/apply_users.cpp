@@ -39,7 +39,8 @@ void write_sudoers(ApplyContext& ctx) {
     return;
   }
   ensure_dir(ctx.root, "/etc/sudoers.d", 0755, std::nullopt);
-  write_if_changed(ctx.root, kSudoersFile, "# Written by kiln-firstboot from cloud-config users.\n" + rules, 0440,
+  write_if_changed(ctx.root, kSudoersFile,
+                   "# Written by kiln-firstboot from cloud-config users.\n" + rules, 0440,
                    ctx.owner(0, 0));
 }
 
@@ -59,7 +60,8 @@ std::string apply_users(ApplyContext& ctx) {
   AccountDb db(ctx.root);
   size_t created = 0;
   for (const auto& u : users) {
-    AccountDb::NewUser nu{u.name, u.gecos.value_or(""), "/home/" + u.name, default_shell(ctx.root, u), u.system};
+    AccountDb::NewUser nu{u.name, u.gecos.value_or(""), "/home/" + u.name,
+                          default_shell(ctx.root, u), u.system};
     if (db.ensure_user(nu)) ++created;
     for (const auto& g : u.groups) {
       db.ensure_group(g, true);

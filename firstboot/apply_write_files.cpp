@@ -13,8 +13,11 @@ namespace {
 std::pair<uid_t, gid_t> resolve_owner(const AccountDb& db, const WriteFile& f) {
   auto uid = db.uid_of(f.owner_user);
   if (!uid) throw Error("write '" + f.path + "': owner '" + f.owner_user + "' does not exist");
-  std::optional<gid_t> gid = f.owner_group ? db.gid_of(*f.owner_group) : db.primary_gid_of(f.owner_user);
-  if (!gid) throw Error("write '" + f.path + "': group '" + f.owner_group.value_or(f.owner_user) + "' does not exist");
+  std::optional<gid_t> gid =
+      f.owner_group ? db.gid_of(*f.owner_group) : db.primary_gid_of(f.owner_user);
+  if (!gid)
+    throw Error("write '" + f.path + "': group '" + f.owner_group.value_or(f.owner_user) +
+                "' does not exist");
   return {*uid, *gid};
 }
 
@@ -58,7 +61,8 @@ std::string apply_write_files(ApplyContext& ctx, bool deferred) {
       ++written;
     });
   }
-  return std::to_string(written) + " written" + (skipped > 0 ? ", " + std::to_string(skipped) + " already appended" : "");
+  return std::to_string(written) + " written" +
+         (skipped > 0 ? ", " + std::to_string(skipped) + " already appended" : "");
 }
 
 }  // namespace kiln::firstboot

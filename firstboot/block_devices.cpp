@@ -31,7 +31,8 @@ std::optional<VolumeInfo> probe_volume(const std::string& device) {
   return VolumeInfo{device, label, type};
 }
 
-std::optional<VolumeInfo> find_volume(const std::vector<std::string>& devices, const std::vector<std::string>& labels) {
+std::optional<VolumeInfo> find_volume(const std::vector<std::string>& devices,
+                                      const std::vector<std::string>& labels) {
   for (const auto& dev : devices) {
     auto v = probe_volume(dev);
     if (!v || (v->type != "vfat" && v->type != "iso9660")) continue;

@@ -21,6 +21,7 @@ std::vector<std::string> system_block_devices();
 std::optional<VolumeInfo> probe_volume(const std::string& device);
 // The first device whose label is one of `labels` and whose type is vfat
 // or iso9660.
-std::optional<VolumeInfo> find_volume(const std::vector<std::string>& devices, const std::vector<std::string>& labels);
+std::optional<VolumeInfo> find_volume(const std::vector<std::string>& devices,
+                                      const std::vector<std::string>& labels);
 
 }  // namespace kiln::firstboot

@@ -31,12 +31,15 @@ int run_apply(const std::vector<std::string>& args, const GlobalOptions& global)
   }
   auto seed_dir = a.get("seed");
   if (!seed_dir) {
-    throw Error(parser.program() + ": --seed DIR is required (see '" + parser.program() + " --help')", kExitUsage);
+    throw Error(
+        parser.program() + ": --seed DIR is required (see '" + parser.program() + " --help')",
+        kExitUsage);
   }
   AgentOptions o = agent_options(a);
   if (o.start && absolute_path(o.root) != "/") {
     throw Error(parser.program() + ": --root " + o.root +
-                    " is not the running system; add --no-start (see '" + parser.program() + " --help')",
+                    " is not the running system; add --no-start (see '" + parser.program() +
+                    " --help')",
                 kExitUsage);
   }
   SeedData seed;
@@ -53,7 +56,8 @@ int run_apply(const std::vector<std::string>& args, const GlobalOptions& global)
 }  // namespace
 
 Command apply_command() {
-  return {"apply", "Apply a seed directory to a root (offline; tests and image authors)", run_apply};
+  return {"apply", "Apply a seed directory to a root (offline; tests and image authors)",
+          run_apply};
 }
 
 }  // namespace kiln::firstboot

@@ -1,6 +1,7 @@
 #include "firstboot/cli_common.hpp"
 
 #include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 #include "firstboot/limits.hpp"
@@ -16,9 +17,11 @@ void add_agent_options(ArgParser& p) {
   p.flag("skip-commands", 0, "Do not run bootcmd and runcmd (recorded as skipped)");
   p.flag("force", 0, "Apply even if this instance was applied before");
   p.option("status", 0, "FILE", "Where to write the status (default: ROOT/run/kiln/status.json)");
-  p.flag("wait-ready", 0, "After starting the role, wait until it is ready (servers: /ping answers)");
+  p.flag("wait-ready", 0,
+         "After starting the role, wait until it is ready (servers: /ping answers)");
   p.option("wait-timeout", 0, "SECONDS", "How long --wait-ready waits (default: 600)");
-  p.option("ready-url", 0, "URL", "The supervisor's ping URL (default: https://127.0.0.1:9345/ping)");
+  p.option("ready-url", 0, "URL",
+           "The supervisor's ping URL (default: https://127.0.0.1:9345/ping)");
 }
 
 std::string status_path(const ParsedArgs& a, const std::string& root) {
@@ -40,7 +43,8 @@ AgentOptions agent_options(const ParsedArgs& a) {
 
 void print_summary(const Reporter& reporter, int exit_code, const GlobalOptions& global) {
   if (global.json) {
-    nlohmann::json j = {{"event", "result"}, {"exit_code", exit_code}, {"summary", reporter.summary()}};
+    nlohmann::json j = {
+        {"event", "result"}, {"exit_code", exit_code}, {"summary", reporter.summary()}};
     std::printf("%s\n", j.dump().c_str());
   } else {
     std::printf("%s\n", reporter.summary().c_str());

@@ -14,20 +14,24 @@ namespace kiln::firstboot {
 namespace {
 
 ArgParser run_parser() {
-  ArgParser p("kiln-firstboot run", "[OPTIONS]",
-              "Find cloud-init data (kernel command line, CIDATA volume, ConfigDrive, EC2 IMDSv2,\n"
-              "the seed baked into the image; the first with data wins), apply it once per\n"
-              "instance-id and start the node's RKE2 role. This is what kiln-firstboot.service runs.");
+  ArgParser p(
+      "kiln-firstboot run", "[OPTIONS]",
+      "Find cloud-init data (kernel command line, CIDATA volume, ConfigDrive, EC2 IMDSv2,\n"
+      "the seed baked into the image; the first with data wins), apply it once per\n"
+      "instance-id and start the node's RKE2 role. This is what kiln-firstboot.service runs.");
   add_agent_options(p);
-  p.option("sources", 0, "LIST", "Datasources to probe, comma-separated, in the fixed order\n"
-                                  "(default: cmdline,nocloud,configdrive,imds,seed)");
+  p.option("sources", 0, "LIST",
+           "Datasources to probe, comma-separated, in the fixed order\n"
+           "(default: cmdline,nocloud,configdrive,imds,seed)");
   p.option("cmdline", 0, "TEXT", "Read this instead of /proc/cmdline");
-  p.option("device", 0, "PATH", "Probe this device or image for volumes instead of all block devices",
-           true);
-  p.option("imds-url", 0, "URL", "Probe IMDS at this base URL (default: http://169.254.169.254, on EC2 only)");
+  p.option("device", 0, "PATH",
+           "Probe this device or image for volumes instead of all block devices", true);
+  p.option("imds-url", 0, "URL",
+           "Probe IMDS at this base URL (default: http://169.254.169.254, on EC2 only)");
   p.option("imds-timeout", 0, "MS", "Total time a missing IMDS may cost (default: 2000)");
   p.flag("no-journal", 0, "Do not send step events to the systemd journal");
-  p.epilog("Exit codes: 0 ok (or already applied), 1 a step failed, 2 invalid data, 3 no datasource.");
+  p.epilog(
+      "Exit codes: 0 ok (or already applied), 1 a step failed, 2 invalid data, 3 no datasource.");
   return p;
 }
 
@@ -41,7 +45,8 @@ int run_run(const std::vector<std::string>& args, const GlobalOptions& global) {
   AgentOptions o = agent_options(a);
   if (o.start && absolute_path(o.root) != "/") {
     throw Error(parser.program() + ": --root " + o.root +
-                    " is not the running system; add --no-start (see '" + parser.program() + " --help')",
+                    " is not the running system; add --no-start (see '" + parser.program() +
+                    " --help')",
                 kExitUsage);
   }
   ProbeOptions p;
@@ -51,17 +56,19 @@ int run_run(const std::vector<std::string>& args, const GlobalOptions& global) {
     for (const auto& name : split(*s, ',')) {
       const auto& all = all_datasources();
       if (std::find(all.begin(), all.end(), name) == all.end()) {
-        throw Error(parser.program() + ": unknown datasource '" + name + "' in --sources (known: " + join(all, ", ") +
-                        ") (see '" + parser.program() + " --help')",
+        throw Error(parser.program() + ": unknown datasource '" + name + "' in --sources (known: " +
+                        join(all, ", ") + ") (see '" + parser.program() + " --help')",
                     kExitUsage);
       }
       p.sources.push_back(name);
     }
   }
-  p.cmdline = a.has("cmdline") ? *a.get("cmdline") : read_file_if_exists("/proc/cmdline", 64 * 1024).value_or("");
+  p.cmdline = a.has("cmdline") ? *a.get("cmdline")
+                               : read_file_if_exists("/proc/cmdline", 64 * 1024).value_or("");
   if (a.has("device")) p.devices = a.all("device");
   if (auto u = a.get("imds-url")) p.imds_url = *u;
-  if (auto t = a.get_int("imds-timeout", 1, 60000)) p.imds_probe_budget = std::chrono::milliseconds(*t);
+  if (auto t = a.get_int("imds-timeout", 1, 60000))
+    p.imds_probe_budget = std::chrono::milliseconds(*t);
 
   Reporter reporter({status_path(a, o.root), !a.has("no-journal")});
   reporter.notify_status("looking for cloud-init data");
@@ -85,7 +92,8 @@ int run_run(const std::vector<std::string>& args, const GlobalOptions& global) {
 }  // namespace
 
 Command run_command() {
-  return {"run", "Find cloud-init data on this machine, apply it once per instance, start the role", run_run};
+  return {"run", "Find cloud-init data on this machine, apply it once per instance, start the role",
+          run_run};
 }
 
 }  // namespace kiln::firstboot

@@ -15,7 +15,8 @@ namespace kiln::firstboot {
 namespace {
 
 ArgParser validate_parser() {
-  ArgParser p("kiln-firstboot validate", "(--seed DIR | --user-data FILE [--meta-data FILE] [--network-config FILE])",
+  ArgParser p("kiln-firstboot validate",
+              "(--seed DIR | --user-data FILE [--meta-data FILE] [--network-config FILE])",
               "Check cloud-init data strictly without applying it: every error is printed as\n"
               "FILE:LINE:COL: message, and unsupported cloud-config keys as warnings.");
   p.option("seed", 0, "DIR", "A NoCloud seed directory (user-data, meta-data, network-config)");
@@ -40,7 +41,8 @@ SeedFile read_named(const std::string& path, size_t limit) {
 
 SeedData seed_from_args(const ParsedArgs& a, const ArgParser& parser, std::string& shown) {
   auto usage = [&](const std::string& msg) {
-    throw Error(parser.program() + ": " + msg + " (see '" + parser.program() + " --help')", kExitUsage);
+    throw Error(parser.program() + ": " + msg + " (see '" + parser.program() + " --help')",
+                kExitUsage);
   };
   if (auto dir = a.get("seed")) {
     if (a.has("user-data") || a.has("meta-data") || a.has("network-config")) {
@@ -60,7 +62,8 @@ SeedData seed_from_args(const ParsedArgs& a, const ArgParser& parser, std::strin
   seed.user_data = read_named(*a.get("user-data"), kMaxUserDataBytes);
   shown = seed.user_data.name;
   if (auto m = a.get("meta-data")) seed.meta_data = read_named(*m, kMaxMetaDataBytes);
-  if (auto n = a.get("network-config")) seed.network_config = read_named(*n, kMaxNetworkConfigBytes);
+  if (auto n = a.get("network-config"))
+    seed.network_config = read_named(*n, kMaxNetworkConfigBytes);
   return seed;
 }
 
@@ -96,7 +99,8 @@ int run_validate(const std::vector<std::string>& args, const GlobalOptions& /*gl
 }  // namespace
 
 Command validate_command() {
-  return {"validate", "Check cloud-init data (a seed or single files) and report every error", run_validate};
+  return {"validate", "Check cloud-init data (a seed or single files) and report every error",
+          run_validate};
 }
 
 }  // namespace kiln::firstboot

@@ -4,11 +4,11 @@
 // status.json; only their presence is reported.
 #pragma once
 
-#include <sys/types.h>
-
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "firstboot/rke2_config.hpp"
 
@@ -49,7 +49,7 @@ struct WriteFile {
   mode_t mode = 0644;
   bool append = false;
   bool defer = false;
-  size_t index = 0;  // position in write_files, for progress records
+  size_t index = 0;    // position in write_files, for progress records
   SourcePos owner_at;  // where owner was written (or the entry, by default)
 };
 

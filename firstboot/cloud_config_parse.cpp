@@ -1,9 +1,10 @@
 #include "firstboot/cloud_config_parse.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 
 #include <algorithm>
+
+#include <sys/stat.h>
 
 #include "firstboot/cloud_config_sections.hpp"
 #include "firstboot/cloud_init_keys.hpp"
@@ -52,14 +53,15 @@ bool zoneinfo_has(const RootDir& root, const std::string& name) {
   }
 }
 
-std::optional<std::string> read_timezone(const YAML::Node& n, Diagnostics& d, const TargetFacts& facts) {
+std::optional<std::string> read_timezone(const YAML::Node& n, Diagnostics& d,
+                                         const TargetFacts& facts) {
   auto tz = read_line(n, d, "timezone");
   if (!tz) return std::nullopt;
-  bool ok = !tz->empty() && !tz->starts_with("/") &&
-            std::all_of(tz->begin(), tz->end(), [](char c) {
-              return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' ||
-                     c == '-' || c == '+';
-            });
+  bool ok =
+      !tz->empty() && !tz->starts_with("/") && std::all_of(tz->begin(), tz->end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' ||
+               c == '+';
+      });
   for (const auto& part : split(*tz, '/')) ok = ok && !part.empty() && part != "..";
   if (!ok) {
     yaml_error(d, n, "timezone must be a zoneinfo name such as Europe/Berlin, got '" + *tz + "'");
@@ -76,8 +78,8 @@ std::optional<std::string> read_timezone(const YAML::Node& n, Diagnostics& d, co
 
 const std::vector<std::string>& supported_cloud_config_keys() {
   static const std::vector<std::string> keys = {
-      "hostname",  "fqdn",        "manage_etc_hosts", "timezone", "users",
-      "ssh_authorized_keys", "write_files", "bootcmd", "runcmd", "rke2"};
+      "hostname",    "fqdn",    "manage_etc_hosts", "timezone", "users", "ssh_authorized_keys",
+      "write_files", "bootcmd", "runcmd",           "rke2"};
   return keys;
 }
 
@@ -99,7 +101,8 @@ CloudConfigDocument parse_cloud_config_document(const YAML::Node& root, Diagnost
     const std::string& key = k.Scalar();
     m.allow(key);
     if (std::find(supported.begin(), supported.end(), key) != supported.end()) {
-      if (std::find(doc.keys.begin(), doc.keys.end(), key) != doc.keys.end()) continue;  // duplicate
+      if (std::find(doc.keys.begin(), doc.keys.end(), key) != doc.keys.end())
+        continue;  // duplicate
       doc.keys.push_back(key);
       if (key == "hostname") {
         c.hostname = read_host(v, d, "hostname");
@@ -125,7 +128,9 @@ CloudConfigDocument parse_cloud_config_document(const YAML::Node& root, Diagnost
         c.rke2 = parse_rke2_section(v, d, facts);
       }
     } else if (is_cloud_init_key(key)) {
-      yaml_warning(d, k, "'" + key + "' is valid cloud-config but kiln-firstboot does not support it; ignored");
+      yaml_warning(
+          d, k,
+          "'" + key + "' is valid cloud-config but kiln-firstboot does not support it; ignored");
     } else {
       std::string hint = closest_match(key, candidates);
       yaml_error(d, k,

@@ -3,10 +3,10 @@
 // earlier one, as cloud-init's default "dict(replace)" merge does.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <string>
 #include <vector>
+
+#include <yaml-cpp/yaml.h>
 
 #include "firstboot/cloud_config.hpp"
 #include "firstboot/target_facts.hpp"

@@ -1,10 +1,10 @@
 // Parsers for the list-valued cloud-config keys, used by cloud_config_parse.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <string>
 #include <vector>
+
+#include <yaml-cpp/yaml.h>
 
 #include "firstboot/cloud_config.hpp"
 #include "util/diagnostics.hpp"
@@ -20,6 +20,7 @@ std::vector<std::string> read_ssh_keys(const YAML::Node& n, Diagnostics& d, cons
                                        bool allow_scalar = false);
 std::vector<WriteFile> parse_write_files(const YAML::Node& n, Diagnostics& d);
 // bootcmd / runcmd: each entry an argv list or a shell string.
-std::vector<CommandSpec> parse_commands(const YAML::Node& n, Diagnostics& d, const std::string& key);
+std::vector<CommandSpec> parse_commands(const YAML::Node& n, Diagnostics& d,
+                                        const std::string& key);
 
 }  // namespace kiln::firstboot

@@ -18,7 +18,9 @@ constexpr std::array<int8_t, 256> make_table() {
 }
 constexpr auto kTable = make_table();
 
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
 
 }  // namespace
 
@@ -103,7 +105,8 @@ DecodeResult gunzip(std::string_view data, size_t max_bytes) {
         if (rc == Z_BUF_ERROR && z->avail_in == 0) {
           r.error = "truncated data";
         } else {
-          r.error = std::string("corrupt data (") + (z->msg != nullptr ? z->msg : "inflate failed") + ")";
+          r.error =
+              std::string("corrupt data (") + (z->msg != nullptr ? z->msg : "inflate failed") + ")";
         }
         return r;
       }

@@ -5,7 +5,8 @@
 
 namespace kiln::firstboot {
 
-std::vector<CommandSpec> parse_commands(const YAML::Node& n, Diagnostics& d, const std::string& key) {
+std::vector<CommandSpec> parse_commands(const YAML::Node& n, Diagnostics& d,
+                                        const std::string& key) {
   std::vector<CommandSpec> out;
   if (!expect_sequence(n, d, key)) return out;
   for (size_t i = 0; i < n.size(); ++i) {
@@ -29,7 +30,8 @@ std::vector<CommandSpec> parse_commands(const YAML::Node& n, Diagnostics& d, con
       }
       for (const auto& a : *argv) c.argv.push_back(a.value);
     } else {
-      yaml_error(d, item, what + " must be a command line string or an argv list, got " + yaml_kind(item));
+      yaml_error(d, item,
+                 what + " must be a command line string or an argv list, got " + yaml_kind(item));
       continue;
     }
     out.push_back(std::move(c));

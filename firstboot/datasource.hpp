@@ -40,8 +40,8 @@ struct ProbeOptions {
 };
 
 struct ProbeResult {
-  std::optional<SeedData> seed;     // nullopt: no datasource had data
-  std::vector<std::string> tried;   // "cmdline: no ds=nocloud", ... for the status
+  std::optional<SeedData> seed;    // nullopt: no datasource had data
+  std::vector<std::string> tried;  // "cmdline: no ds=nocloud", ... for the status
 };
 
 // Throws kiln::Error when a source that is present cannot be read (exit 1),
@@ -49,12 +49,14 @@ struct ProbeResult {
 ProbeResult probe_datasources(const ProbeOptions& options);
 
 // The individual sources, for tests and for the probe.
-std::optional<SeedData> read_cmdline_seed(const std::string& seedfrom, std::chrono::milliseconds network_budget);
+std::optional<SeedData> read_cmdline_seed(const std::string& seedfrom,
+                                          std::chrono::milliseconds network_budget);
 std::optional<SeedData> read_volume_seed(const std::vector<std::string>& devices);
 std::optional<SeedData> read_configdrive(const std::vector<std::string>& devices);
 // ConfigDrive's layout in a mounted (or plain) directory.
 SeedData read_configdrive_dir(const std::string& dir, const std::string& location);
-std::optional<SeedData> read_imds(const std::string& base_url, std::chrono::milliseconds probe_budget,
+std::optional<SeedData> read_imds(const std::string& base_url,
+                                  std::chrono::milliseconds probe_budget,
                                   std::chrono::milliseconds fetch_budget);
 // DMI says this machine is an EC2 instance.
 bool running_on_ec2();

@@ -1,6 +1,7 @@
 // OpenStack ConfigDrive: a volume labelled config-2 with
 // openstack/latest/meta_data.json and an optional user_data.
 #include <cerrno>
+
 #include <nlohmann/json.hpp>
 
 #include "firstboot/block_devices.hpp"
@@ -30,7 +31,8 @@ std::pair<int, int> position_of(const std::string& text, size_t byte) {
   return {line, col};
 }
 
-void problem(SeedData& s, const std::string& file, int line, int col, std::string msg, bool warning = false) {
+void problem(SeedData& s, const std::string& file, int line, int col, std::string msg,
+             bool warning = false) {
   s.read_problems.push_back({file, line, col, std::move(msg), warning});
 }
 
@@ -66,7 +68,8 @@ void parse_meta(const std::string& text, const std::string& name, SeedData& s) {
   }
   if (auto k = j.find("public_keys"); k != j.end() && k->is_object()) {
     for (const auto& [key_name, key] : k->items()) {
-      if (key.is_string() && !has_control_chars(key.get<std::string>())) md.public_keys.push_back(key.get<std::string>());
+      if (key.is_string() && !has_control_chars(key.get<std::string>()))
+        md.public_keys.push_back(key.get<std::string>());
     }
   }
   s.meta = md;
@@ -93,12 +96,15 @@ SeedData read_configdrive_dir(const std::string& dir, const std::string& locatio
   if (auto meta = read_limited("meta_data.json", kMaxMetaDataBytes)) {
     parse_meta(*meta, shown + "meta_data.json", s);
   } else if (s.read_problems.empty()) {
-    problem(s, shown + "meta_data.json", 0, 0, "missing (a ConfigDrive needs openstack/latest/meta_data.json)");
+    problem(s, shown + "meta_data.json", 0, 0,
+            "missing (a ConfigDrive needs openstack/latest/meta_data.json)");
   }
   if (auto ud = read_limited("user_data", kMaxUserDataBytes)) s.user_data.data = *ud;
   if (path_exists(base + "network_data.json")) {
-    problem(s, shown + "network_data.json", 0, 0,
-            "is not applied; kiln-firstboot configures the network from NoCloud network-config only", true);
+    problem(
+        s, shown + "network_data.json", 0, 0,
+        "is not applied; kiln-firstboot configures the network from NoCloud network-config only",
+        true);
   }
   return s;
 }

@@ -55,7 +55,8 @@ bool running_on_ec2() {
          read_trimmed("/sys/hypervisor/uuid").starts_with("ec2");
 }
 
-std::optional<SeedData> read_imds(const std::string& base_url, std::chrono::milliseconds probe_budget,
+std::optional<SeedData> read_imds(const std::string& base_url,
+                                  std::chrono::milliseconds probe_budget,
                                   std::chrono::milliseconds fetch_budget) {
   std::string base = base_url;
   while (base.ends_with("/")) base.pop_back();
@@ -74,10 +75,12 @@ std::optional<SeedData> read_imds(const std::string& base_url, std::chrono::mill
   s.location = base;
   MetaData md;
   auto id = imds.get("/latest/meta-data/instance-id");
-  if (!id || trim(*id).empty()) throw Error("fetch '" + base + "/latest/meta-data/instance-id' from IMDS: no instance id");
+  if (!id || trim(*id).empty())
+    throw Error("fetch '" + base + "/latest/meta-data/instance-id' from IMDS: no instance id");
   md.instance_id = std::string(trim(*id));
   if (std::string why = check_instance_id(md.instance_id); !why.empty()) {
-    s.read_problems.push_back({base + "/latest/meta-data/instance-id", 0, 0, "'" + md.instance_id + "' " + why, false});
+    s.read_problems.push_back(
+        {base + "/latest/meta-data/instance-id", 0, 0, "'" + md.instance_id + "' " + why, false});
   }
   if (auto host = imds.get("/latest/meta-data/local-hostname")) {
     std::string h(trim(*host));

@@ -17,8 +17,8 @@ namespace {
 // One file of an http seed: 200 is data, 404 is "absent", anything else
 // (or no answer before the deadline) is a failure of the source.
 std::optional<std::string> fetch_seed_file(const std::string& url, size_t limit,
-                                           std::chrono::steady_clock::time_point deadline, SeedData& seed,
-                                           const std::string& name, bool required) {
+                                           std::chrono::steady_clock::time_point deadline,
+                                           SeedData& seed, const std::string& name, bool required) {
   HttpRequest req;
   req.url = url;
   req.timeout = std::chrono::milliseconds(5000);
@@ -26,22 +26,28 @@ std::optional<std::string> fetch_seed_file(const std::string& url, size_t limit,
   HttpResult r = http_request_until(req, deadline);
   if (r.ok()) return r.body;
   if (r.status == 404) {
-    if (required) seed.read_problems.push_back({name, 0, 0, "missing (the seed URL answered 404)", false});
+    if (required)
+      seed.read_problems.push_back({name, 0, 0, "missing (the seed URL answered 404)", false});
     return std::nullopt;
   }
   if (r.error.starts_with("response larger")) {
-    seed.read_problems.push_back({name, 0, 0, "is larger than " + human_bytes(limit) + " (the limit)", false});
+    seed.read_problems.push_back(
+        {name, 0, 0, "is larger than " + human_bytes(limit) + " (the limit)", false});
     return std::nullopt;
   }
-  throw Error("fetch '" + url + "': " + (r.status != 0 ? "HTTP status " + std::to_string(r.status) : r.error));
+  throw Error("fetch '" + url +
+              "': " + (r.status != 0 ? "HTTP status " + std::to_string(r.status) : r.error));
 }
 
 }  // namespace
 
-std::optional<SeedData> read_cmdline_seed(const std::string& seedfrom, std::chrono::milliseconds network_budget) {
+std::optional<SeedData> read_cmdline_seed(const std::string& seedfrom,
+                                          std::chrono::milliseconds network_budget) {
   if (seedfrom.starts_with("file://") || seedfrom.starts_with("/")) {
     std::string dir = seedfrom.starts_with("file://") ? seedfrom.substr(7) : seedfrom;
-    if (!is_directory(dir)) throw Error("read seed '" + seedfrom + "' from the kernel command line: not a directory", 1, ENOENT);
+    if (!is_directory(dir))
+      throw Error("read seed '" + seedfrom + "' from the kernel command line: not a directory", 1,
+                  ENOENT);
     SeedData s = read_seed_dir(dir, seedfrom.substr(0, seedfrom.size() - 1));
     s.source = "cmdline";
     s.location = seedfrom;
@@ -52,11 +58,13 @@ std::optional<SeedData> read_cmdline_seed(const std::string& seedfrom, std::chro
   SeedData s;
   s.source = "cmdline";
   s.location = seedfrom;
-  if (auto md = fetch_seed_file(seedfrom + "meta-data", kMaxMetaDataBytes, deadline, s, seedfrom + "meta-data", true)) {
+  if (auto md = fetch_seed_file(seedfrom + "meta-data", kMaxMetaDataBytes, deadline, s,
+                                seedfrom + "meta-data", true)) {
     s.meta_data = SeedFile{seedfrom + "meta-data", *md};
   }
   s.user_data.name = seedfrom + "user-data";
-  if (auto ud = fetch_seed_file(seedfrom + "user-data", kMaxUserDataBytes, deadline, s, s.user_data.name, true)) {
+  if (auto ud = fetch_seed_file(seedfrom + "user-data", kMaxUserDataBytes, deadline, s,
+                                s.user_data.name, true)) {
     s.user_data.data = *ud;
   }
   if (auto nc = fetch_seed_file(seedfrom + "network-config", kMaxNetworkConfigBytes, deadline, s,

@@ -12,7 +12,8 @@
 namespace kiln::firstboot {
 
 const std::vector<std::string>& all_datasources() {
-  static const std::vector<std::string> names = {"cmdline", "nocloud", "configdrive", "imds", "seed"};
+  static const std::vector<std::string> names = {"cmdline", "nocloud", "configdrive", "imds",
+                                                 "seed"};
   return names;
 }
 
@@ -47,7 +48,8 @@ ProbeResult probe_datasources(const ProbeOptions& o) {
       result.seed = with_overrides(*read_cmdline_seed(*cmdline.seedfrom, o.network_seed_budget));
       return result;
     }
-    result.tried.push_back(cmdline.present ? "cmdline: ds=nocloud without a seed" : "cmdline: no ds=nocloud");
+    result.tried.push_back(cmdline.present ? "cmdline: ds=nocloud without a seed"
+                                           : "cmdline: no ds=nocloud");
   }
   std::optional<std::vector<std::string>> devices = o.devices;
   auto device_list = [&]() -> const std::vector<std::string>& {
@@ -70,7 +72,8 @@ ProbeResult probe_datasources(const ProbeOptions& o) {
   }
   if (wanted("imds")) {
     if (o.imds_url || running_on_ec2()) {
-      if (auto s = read_imds(o.imds_url.value_or(kDefaultImdsUrl), o.imds_probe_budget, o.imds_fetch_budget)) {
+      if (auto s = read_imds(o.imds_url.value_or(kDefaultImdsUrl), o.imds_probe_budget,
+                             o.imds_fetch_budget)) {
         result.seed = *s;
         return result;
       }

@@ -30,7 +30,8 @@ size_t collect(char* p, size_t size, size_t n, void* user) {
 void init_curl_once() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw Error("initialise libcurl: failed");
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+      throw Error("initialise libcurl: failed");
   });
 }
 
@@ -69,8 +70,9 @@ HttpResult http_request(const HttpRequest& request) {
   }
   CURLcode rc = curl_easy_perform(curl.get());
   if (rc != CURLE_OK) {
-    result.error = sink.overflow ? "response larger than " + std::to_string(request.max_bytes) + " bytes"
-                                 : curl_easy_strerror(rc);
+    result.error = sink.overflow
+                       ? "response larger than " + std::to_string(request.max_bytes) + " bytes"
+                       : curl_easy_strerror(rc);
     result.body.clear();
     return result;
   }

@@ -11,9 +11,9 @@
 namespace kiln::firstboot {
 
 struct HttpResult {
-  long status = 0;         // 0 when there was no HTTP answer
+  long status = 0;  // 0 when there was no HTTP answer
   std::string body;
-  std::string error;       // transport error (connection refused, timeout)
+  std::string error;  // transport error (connection refused, timeout)
   [[nodiscard]] bool ok() const { return status == 200; }
 };
 

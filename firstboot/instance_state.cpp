@@ -1,6 +1,7 @@
 #include "firstboot/instance_state.hpp"
 
 #include <ctime>
+
 #include <nlohmann/json.hpp>
 
 #include "firstboot/root_ops.hpp"
@@ -13,8 +14,12 @@ InstanceState::InstanceState(const RootDir& root, std::string instance_id)
   load();
 }
 
-bool InstanceState::complete() const { return root_.exists(dir_ + "/complete"); }
-bool InstanceState::was_interrupted() const { return root_.exists(dir_ + "/in-progress"); }
+bool InstanceState::complete() const {
+  return root_.exists(dir_ + "/complete");
+}
+bool InstanceState::was_interrupted() const {
+  return root_.exists(dir_ + "/in-progress");
+}
 
 void InstanceState::begin(const SeedData& seed) {
   ensure_dir(root_, kStateDir, 0700, std::nullopt);
@@ -23,11 +28,15 @@ void InstanceState::begin(const SeedData& seed) {
   // Raw data may hold secrets (tokens, password hashes): 0600, in a 0700 dir.
   write_if_changed(root_, dir_ + "/user-data", seed.user_data.data, 0600);
   if (seed.meta_data) write_if_changed(root_, dir_ + "/meta-data", seed.meta_data->data, 0600);
-  if (seed.network_config) write_if_changed(root_, dir_ + "/network-config", seed.network_config->data, 0600);
-  if (!was_interrupted()) root_.write_file(dir_ + "/in-progress", std::to_string(std::time(nullptr)) + "\n", 0600);
+  if (seed.network_config)
+    write_if_changed(root_, dir_ + "/network-config", seed.network_config->data, 0600);
+  if (!was_interrupted())
+    root_.write_file(dir_ + "/in-progress", std::to_string(std::time(nullptr)) + "\n", 0600);
 }
 
-bool InstanceState::done(const std::string& item) const { return done_.count(item) != 0; }
+bool InstanceState::done(const std::string& item) const {
+  return done_.count(item) != 0;
+}
 
 std::optional<std::string> InstanceState::pending(const std::string& item) const {
   auto it = pending_.find(item);

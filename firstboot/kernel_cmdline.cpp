@@ -67,7 +67,8 @@ CmdlineNoCloud parse_cmdline_nocloud(std::string_view cmdline) {
       bool known = s.starts_with("file://") || s.starts_with("/") || s.starts_with("http://") ||
                    s.starts_with("https://");
       if (!known) {
-        r.problems.push_back("kernel command line: seed '" + s + "' must be file:///PATH/, /PATH/, http:// or https://");
+        r.problems.push_back("kernel command line: seed '" + s +
+                             "' must be file:///PATH/, /PATH/, http:// or https://");
       } else if (!s.ends_with("/")) {
         // cloud-init appends "user-data" to it as written; without the
         // slash that names the wrong file.

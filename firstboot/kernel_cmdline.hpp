@@ -16,11 +16,11 @@ namespace kiln::firstboot {
 
 struct CmdlineNoCloud {
   bool present = false;
-  std::string token;                     // as written, for messages
-  std::optional<std::string> seedfrom;   // "file:///p/", "/p/", "http(s)://h/p/"
+  std::string token;                    // as written, for messages
+  std::optional<std::string> seedfrom;  // "file:///p/", "/p/", "http(s)://h/p/"
   std::optional<std::string> instance_id;
   std::optional<std::string> local_hostname;
-  std::vector<std::string> problems;     // each a one-line reason
+  std::vector<std::string> problems;  // each a one-line reason
 };
 
 std::vector<std::string> split_kernel_cmdline(std::string_view cmdline);

@@ -14,7 +14,8 @@ std::string check_instance_id(std::string_view id) {
   if (id.size() > 128) return "is longer than 128 characters";
   if (id == "." || id == "..") return "is not a valid name";
   bool ok = std::all_of(id.begin(), id.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == ':';
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ||
+           c == ':';
   });
   return ok ? "" : "may only hold letters, digits, '.', '_', '-' and ':'";
 }
@@ -39,7 +40,8 @@ std::optional<MetaData> parse_nocloud_meta_data(std::string_view text, Diagnosti
   auto root = parse_yaml(text, d);
   if (!root) return std::nullopt;
   if (!root->IsMap()) {
-    d.error(yaml_line(*root), yaml_column(*root), "meta-data must be a mapping, got " + yaml_kind(*root));
+    d.error(yaml_line(*root), yaml_column(*root),
+            "meta-data must be a mapping, got " + yaml_kind(*root));
     return std::nullopt;
   }
   StrictMap m(*root, d, "meta-data");
@@ -73,7 +75,8 @@ std::optional<MetaData> parse_nocloud_meta_data(std::string_view text, Diagnosti
     }
   }
   if (YAML::Node eni = m.get("network-interfaces"); eni.IsDefined()) {
-    yaml_error(d, eni, "network-interfaces (ifupdown syntax) is not supported; use a network-config file");
+    yaml_error(d, eni,
+               "network-interfaces (ifupdown syntax) is not supported; use a network-config file");
   }
   m.finish();
   if (d.errors().size() != errors_before) return std::nullopt;

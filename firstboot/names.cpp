@@ -10,9 +10,11 @@ std::string check_hostname(std::string_view name) {
   for (const auto& label : split(name, '.')) {
     if (label.empty()) return "has an empty label";
     if (label.size() > 63) return "has a label longer than 63 characters";
-    if (label.front() == '-' || label.back() == '-') return "has a label starting or ending with '-'";
+    if (label.front() == '-' || label.back() == '-')
+      return "has a label starting or ending with '-'";
     for (char c : label) {
-      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+      bool ok =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
       if (!ok) return "may only hold letters, digits, '-' and '.'";
     }
   }

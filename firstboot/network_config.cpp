@@ -7,14 +7,16 @@
 
 namespace kiln::firstboot {
 
-std::vector<std::string> read_ips(const YAML::Node& n, Diagnostics& d, const std::string& what, bool cidr) {
+std::vector<std::string> read_ips(const YAML::Node& n, Diagnostics& d, const std::string& what,
+                                  bool cidr) {
   std::vector<std::string> out;
   auto items = read_strings(n, d, what, !cidr);
   if (!items) return out;
   for (const auto& it : *items) {
     if (cidr ? !is_cidr(it.value) : !is_ip_address(it.value)) {
       yaml_error(d, it.node,
-                 what + " entries must be " + (cidr ? "addresses with a prefix such as 10.0.0.5/24" : "IP addresses") +
+                 what + " entries must be " +
+                     (cidr ? "addresses with a prefix such as 10.0.0.5/24" : "IP addresses") +
                      ", got '" + it.value + "'");
       continue;
     }
@@ -37,7 +39,8 @@ std::optional<NetworkConfig> parse_network_config(std::string_view text, Diagnos
   // cloud-init accepts the config bare or under a top-level "network:" key.
   if (top.IsMap() && top.size() == 1 && top["network"].IsDefined()) top = top["network"];
   if (!top.IsMap()) {
-    d.error(yaml_line(top), yaml_column(top), "network-config must be a mapping, got " + yaml_kind(top));
+    d.error(yaml_line(top), yaml_column(top),
+            "network-config must be a mapping, got " + yaml_kind(top));
     return std::nullopt;
   }
   StrictMap m(top, d, "network-config");

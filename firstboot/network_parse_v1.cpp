@@ -8,7 +8,8 @@
 namespace kiln::firstboot {
 namespace {
 
-void read_route(const YAML::Node& n, Diagnostics& d, const std::string& what, std::vector<NetRoute>& out) {
+void read_route(const YAML::Node& n, Diagnostics& d, const std::string& what,
+                std::vector<NetRoute>& out) {
   StrictMap r(n, d, what);
   if (!r.ok()) return;
   NetRoute route;
@@ -29,7 +30,9 @@ void read_route(const YAML::Node& n, Diagnostics& d, const std::string& what, st
       route.to = *network;
     }
     if (!route.to.empty() && route.to != "default" && !is_cidr(route.to)) {
-      yaml_error(d, net, what + ".network must be an address with a netmask or prefix, got '" + *network + "'");
+      yaml_error(
+          d, net,
+          what + ".network must be an address with a netmask or prefix, got '" + *network + "'");
     }
   } else if (!net.IsDefined()) {
     yaml_error(d, n, what + " is missing required key 'network'");
@@ -90,7 +93,9 @@ void read_subnet(const YAML::Node& n, Diagnostics& d, const std::string& what, N
   } else if (*t == "manual") {
     // Link up, no addresses.
   } else {
-    yaml_error(d, type, what + ".type must be dhcp, dhcp4, dhcp6, static, static6 or manual, got '" + *t + "'");
+    yaml_error(
+        d, type,
+        what + ".type must be dhcp, dhcp4, dhcp6, static, static6 or manual, got '" + *t + "'");
     return;
   }
   auto dns = read_ips(s.get("dns_nameservers"), d, what + ".dns_nameservers", false);
@@ -98,14 +103,16 @@ void read_subnet(const YAML::Node& n, Diagnostics& d, const std::string& what, N
   if (auto search = read_strings(s.get("dns_search"), d, what + ".dns_search")) {
     for (const auto& e : *search) i.search.push_back(e.value);
   }
-  if (YAML::Node routes = s.get("routes"); routes.IsDefined() && expect_sequence(routes, d, what + ".routes")) {
+  if (YAML::Node routes = s.get("routes");
+      routes.IsDefined() && expect_sequence(routes, d, what + ".routes")) {
     for (size_t k = 0; k < routes.size(); ++k) {
       read_route(routes[k], d, what + ".routes[" + std::to_string(k) + "]", i.routes);
     }
   }
 }
 
-void read_interface(StrictMap& e, Diagnostics& d, const std::string& what, bool vlan, NetworkConfig& out) {
+void read_interface(StrictMap& e, Diagnostics& d, const std::string& what, bool vlan,
+                    NetworkConfig& out) {
   NetInterface i;
   i.is_vlan = vlan;
   YAML::Node name = e.require("name");
@@ -120,7 +127,8 @@ void read_interface(StrictMap& e, Diagnostics& d, const std::string& what, bool 
     YAML::Node mac = e.get("mac_address");
     if (auto s = read_line(mac, d, what + ".mac_address")) {
       if (!is_mac_address(*s)) {
-        yaml_error(d, mac, what + ".mac_address must look like 52:54:00:12:34:56, got '" + *s + "'");
+        yaml_error(d, mac,
+                   what + ".mac_address must look like 52:54:00:12:34:56, got '" + *s + "'");
       } else {
         // cloud-init renames the interface with this MAC to `name`.
         i.match_mac = *s;
@@ -129,20 +137,23 @@ void read_interface(StrictMap& e, Diagnostics& d, const std::string& what, bool 
     }
     if (!i.match_mac) i.match_name = i.id;
   } else {
-    if (auto id = read_int(e.require("vlan_id"), d, what + ".vlan_id", 0, 4094)) i.vlan_id = static_cast<int>(*id);
+    if (auto id = read_int(e.require("vlan_id"), d, what + ".vlan_id", 0, 4094))
+      i.vlan_id = static_cast<int>(*id);
     YAML::Node link = e.require("vlan_link");
     if (auto s = read_line(link, d, what + ".vlan_link")) {
       auto it = std::find_if(out.interfaces.begin(), out.interfaces.end(),
                              [&](const NetInterface& x) { return !x.is_vlan && x.id == *s; });
       if (it == out.interfaces.end()) {
-        yaml_error(d, link, what + ".vlan_link '" + *s + "' is not a physical interface declared before it");
+        yaml_error(d, link,
+                   what + ".vlan_link '" + *s + "' is not a physical interface declared before it");
       } else {
         i.vlan_link = *s;
       }
     }
   }
   i.mtu = read_mtu(e.get("mtu"), d, what + ".mtu");
-  if (YAML::Node subnets = e.get("subnets"); subnets.IsDefined() && expect_sequence(subnets, d, what + ".subnets")) {
+  if (YAML::Node subnets = e.get("subnets");
+      subnets.IsDefined() && expect_sequence(subnets, d, what + ".subnets")) {
     for (size_t k = 0; k < subnets.size(); ++k) {
       read_subnet(subnets[k], d, what + ".subnets[" + std::to_string(k) + "]", i);
     }
@@ -175,18 +186,23 @@ void parse_network_v1(StrictMap& m, Diagnostics& d, NetworkConfig& out) {
       read_route(config[k], d, what, global_routes);
       for (const auto& [key, value] : e.entries()) e.allow(key.Scalar());
     } else if (*t == "bond" || *t == "bridge" || *t == "infiniband") {
-      yaml_error(d, type, what + ": type " + *t + " is not supported by kiln-firstboot (physical and vlan are)");
+      yaml_error(
+          d, type,
+          what + ": type " + *t + " is not supported by kiln-firstboot (physical and vlan are)");
       for (const auto& [key, value] : e.entries()) e.allow(key.Scalar());
     } else {
-      yaml_error(d, type, what + ".type must be physical, vlan, nameserver or route, got '" + *t + "'");
+      yaml_error(d, type,
+                 what + ".type must be physical, vlan, nameserver or route, got '" + *t + "'");
       for (const auto& [key, value] : e.entries()) e.allow(key.Scalar());
     }
   }
   // Global routes go to the first interface that has a static address.
   if (!global_routes.empty()) {
-    auto it = std::find_if(out.interfaces.begin(), out.interfaces.end(),
-                           [](const NetInterface& i) { return !i.addresses.empty() || i.dhcp4 || i.dhcp6; });
-    if (it != out.interfaces.end()) it->routes.insert(it->routes.end(), global_routes.begin(), global_routes.end());
+    auto it = std::find_if(out.interfaces.begin(), out.interfaces.end(), [](const NetInterface& i) {
+      return !i.addresses.empty() || i.dhcp4 || i.dhcp6;
+    });
+    if (it != out.interfaces.end())
+      it->routes.insert(it->routes.end(), global_routes.begin(), global_routes.end());
   }
 }
 

@@ -9,11 +9,22 @@ namespace kiln::firstboot {
 namespace {
 
 // Netplan keys kiln-firstboot knows but does not apply: a warning each.
-const std::vector<std::string> kKnownUnsupported = {
-    "accept-ra",  "critical",     "dhcp-identifier", "dhcp4-overrides", "dhcp6-overrides",
-    "ipv6-privacy", "link-local", "macaddress",      "wakeonlan",       "ipv6-address-generation",
-    "ipv6-mtu",   "routing-policy", "emit-lldp",     "receive-checksum-offload",
-    "transmit-checksum-offload", "renderer"};
+const std::vector<std::string> kKnownUnsupported = {"accept-ra",
+                                                    "critical",
+                                                    "dhcp-identifier",
+                                                    "dhcp4-overrides",
+                                                    "dhcp6-overrides",
+                                                    "ipv6-privacy",
+                                                    "link-local",
+                                                    "macaddress",
+                                                    "wakeonlan",
+                                                    "ipv6-address-generation",
+                                                    "ipv6-mtu",
+                                                    "routing-policy",
+                                                    "emit-lldp",
+                                                    "receive-checksum-offload",
+                                                    "transmit-checksum-offload",
+                                                    "renderer"};
 
 void read_routes(const YAML::Node& n, Diagnostics& d, const std::string& what, NetInterface& i) {
   if (!n.IsDefined() || !expect_sequence(n, d, what)) return;
@@ -25,7 +36,8 @@ void read_routes(const YAML::Node& n, Diagnostics& d, const std::string& what, N
     YAML::Node to = r.require("to");
     if (auto s = read_line(to, d, w + ".to")) {
       if (*s != "default" && *s != "0.0.0.0/0" && *s != "::/0" && !is_cidr(*s)) {
-        yaml_error(d, to, w + ".to must be 'default' or an address with a prefix, got '" + *s + "'");
+        yaml_error(d, to,
+                   w + ".to must be 'default' or an address with a prefix, got '" + *s + "'");
       } else {
         route.to = *s;
       }
@@ -48,7 +60,8 @@ void read_routes(const YAML::Node& n, Diagnostics& d, const std::string& what, N
 void read_common(StrictMap& m, Diagnostics& d, const std::string& what, NetInterface& i) {
   for (const auto& [k, v] : m.entries()) {
     if (!k.IsScalar()) continue;
-    if (std::find(kKnownUnsupported.begin(), kKnownUnsupported.end(), k.Scalar()) != kKnownUnsupported.end()) {
+    if (std::find(kKnownUnsupported.begin(), kKnownUnsupported.end(), k.Scalar()) !=
+        kKnownUnsupported.end()) {
       m.allow(k.Scalar());
       yaml_warning(d, k, what + "." + k.Scalar() + " is not supported by kiln-firstboot; ignored");
     }
@@ -78,20 +91,23 @@ void read_common(StrictMap& m, Diagnostics& d, const std::string& what, NetInter
   i.optional = read_flag(m.get("optional"), d, what + ".optional").value_or(false);
 }
 
-void read_ethernet(const YAML::Node& key, const YAML::Node& value, Diagnostics& d, NetworkConfig& out) {
+void read_ethernet(const YAML::Node& key, const YAML::Node& value, Diagnostics& d,
+                   NetworkConfig& out) {
   const std::string what = "ethernets." + key.Scalar();
   StrictMap m(value, d, what);
   if (!m.ok()) return;
   NetInterface i;
   i.id = key.Scalar();
-  if (!is_interface_name(i.id)) yaml_error(d, key, what + ": '" + i.id + "' is not a valid interface name");
+  if (!is_interface_name(i.id))
+    yaml_error(d, key, what + ": '" + i.id + "' is not a valid interface name");
   if (YAML::Node match = m.get("match"); match.IsDefined()) {
     StrictMap mm(match, d, what + ".match");
     i.match_name = read_line(mm.get("name"), d, what + ".match.name");
     YAML::Node mac = mm.get("macaddress");
     if (auto s = read_line(mac, d, what + ".match.macaddress")) {
       if (!is_mac_address(*s)) {
-        yaml_error(d, mac, what + ".match.macaddress must look like 52:54:00:12:34:56, got '" + *s + "'");
+        yaml_error(d, mac,
+                   what + ".match.macaddress must look like 52:54:00:12:34:56, got '" + *s + "'");
       } else {
         i.match_mac = *s;
       }
@@ -106,7 +122,8 @@ void read_ethernet(const YAML::Node& key, const YAML::Node& value, Diagnostics& 
     if (s && !is_interface_name(*s)) {
       yaml_error(d, sn, what + ".set-name '" + *s + "' is not a valid interface name");
     } else if (s && !i.match_mac) {
-      yaml_error(d, sn, what + ".set-name needs match.macaddress (renaming is done by MAC address)");
+      yaml_error(d, sn,
+                 what + ".set-name needs match.macaddress (renaming is done by MAC address)");
     } else {
       i.set_name = s;
     }
@@ -122,8 +139,10 @@ void read_vlan(const YAML::Node& key, const YAML::Node& value, Diagnostics& d, N
   NetInterface i;
   i.id = key.Scalar();
   i.is_vlan = true;
-  if (!is_interface_name(i.id)) yaml_error(d, key, what + ": '" + i.id + "' is not a valid interface name");
-  if (auto id = read_int(m.require("id"), d, what + ".id", 0, 4094)) i.vlan_id = static_cast<int>(*id);
+  if (!is_interface_name(i.id))
+    yaml_error(d, key, what + ": '" + i.id + "' is not a valid interface name");
+  if (auto id = read_int(m.require("id"), d, what + ".id", 0, 4094))
+    i.vlan_id = static_cast<int>(*id);
   YAML::Node link = m.require("link");
   if (auto s = read_line(link, d, what + ".link")) {
     auto it = std::find_if(out.interfaces.begin(), out.interfaces.end(),
@@ -147,12 +166,15 @@ void parse_network_v2(StrictMap& m, Diagnostics& d, NetworkConfig& out) {
       yaml_warning(d, r, "renderer '" + *s + "' is ignored; kiln images use systemd-networkd");
     }
   }
-  for (const auto& [k, v] : read_free_map(m.get("ethernets"), d, "ethernets")) read_ethernet(k, v, d, out);
+  for (const auto& [k, v] : read_free_map(m.get("ethernets"), d, "ethernets"))
+    read_ethernet(k, v, d, out);
   for (const auto& [k, v] : read_free_map(m.get("vlans"), d, "vlans")) read_vlan(k, v, d, out);
   for (const char* unsupported : {"bonds", "bridges", "wifis", "tunnels", "vrfs", "modems"}) {
     YAML::Node n = m.get(unsupported);
     if (n.IsDefined()) {
-      yaml_error(d, n, std::string(unsupported) + " are not supported by kiln-firstboot (ethernets and vlans are)");
+      yaml_error(d, n,
+                 std::string(unsupported) +
+                     " are not supported by kiln-firstboot (ethernets and vlans are)");
     }
   }
 }

@@ -1,10 +1,10 @@
 #include "firstboot/network_values.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+
+#include <arpa/inet.h>
 
 namespace kiln::firstboot {
 namespace {

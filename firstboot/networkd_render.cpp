@@ -10,7 +10,8 @@ constexpr const char* kHeader = "# Written by kiln-firstboot from network-config
 
 std::string file_id(const std::string& id) {
   std::string out;
-  for (char c : id) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
+  for (char c : id)
+    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
   return out;
 }
 
@@ -82,12 +83,14 @@ std::vector<NetworkdFile> render_networkd(const NetworkConfig& c) {
                                          "\n\n[Link]\nName=" + *i.set_name + "\n"});
     }
     if (i.is_vlan) {
-      out.push_back({base + ".netdev", std::string(kHeader) + "[NetDev]\nName=" + i.id +
-                                           "\nKind=vlan\n\n[VLAN]\nId=" + std::to_string(i.vlan_id) + "\n"});
+      out.push_back(
+          {base + ".netdev", std::string(kHeader) + "[NetDev]\nName=" + i.id +
+                                 "\nKind=vlan\n\n[VLAN]\nId=" + std::to_string(i.vlan_id) + "\n"});
     }
     out.push_back({base + ".network", network_file(c, i)});
   }
-  std::sort(out.begin(), out.end(), [](const NetworkdFile& a, const NetworkdFile& b) { return a.name < b.name; });
+  std::sort(out.begin(), out.end(),
+            [](const NetworkdFile& a, const NetworkdFile& b) { return a.name < b.name; });
   return out;
 }
 

@@ -29,7 +29,8 @@ void attach_default_user_keys(Plan& p, const std::string& meta_name, std::vector
   CloudConfig& c = p.config;
   const auto& top = c.ssh_authorized_keys;
   const auto& meta = p.meta.public_keys;
-  auto def = std::find_if(c.users.begin(), c.users.end(), [](const UserSpec& u) { return u.is_default; });
+  auto def =
+      std::find_if(c.users.begin(), c.users.end(), [](const UserSpec& u) { return u.is_default; });
   if (!c.users_given) {
     if (top.empty() && meta.empty()) return;
     c.users.push_back(default_user());
@@ -43,7 +44,8 @@ void attach_default_user_keys(Plan& p, const std::string& meta_name, std::vector
     }
     if (!meta.empty()) {
       out.push_back({meta_name, 0, 0,
-                     "meta-data public-keys are not installed: users does not list 'default'", true});
+                     "meta-data public-keys are not installed: users does not list 'default'",
+                     true});
     }
     return;
   }
@@ -71,10 +73,14 @@ void check_owners(const Plan& p, const TargetFacts& facts, std::vector<Diagnosti
   for (const auto& f : p.config.write_files) {
     const std::string what = "write_files[" + std::to_string(f.index) + "].owner";
     if (!db.has_user(f.owner_user) && users.count(f.owner_user) == 0) {
-      error_at(out, f.owner_at, what + ": user '" + f.owner_user + "' does not exist in the image and is not in users");
+      error_at(
+          out, f.owner_at,
+          what + ": user '" + f.owner_user + "' does not exist in the image and is not in users");
     }
     if (f.owner_group && !db.has_group(*f.owner_group) && groups.count(*f.owner_group) == 0) {
-      error_at(out, f.owner_at, what + ": group '" + *f.owner_group + "' does not exist in the image and is not created by users");
+      error_at(out, f.owner_at,
+               what + ": group '" + *f.owner_group +
+                   "' does not exist in the image and is not created by users");
     }
   }
 }
@@ -92,18 +98,21 @@ void sort_by_file_then_position(std::vector<Diagnostic>& v) {
 }  // namespace
 
 bool Plan::valid() const {
-  return std::none_of(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) { return !d.warning; });
+  return std::none_of(diagnostics.begin(), diagnostics.end(),
+                      [](const Diagnostic& d) { return !d.warning; });
 }
 
 std::vector<Diagnostic> Plan::errors() const {
   std::vector<Diagnostic> out;
-  std::copy_if(diagnostics.begin(), diagnostics.end(), std::back_inserter(out), [](const auto& d) { return !d.warning; });
+  std::copy_if(diagnostics.begin(), diagnostics.end(), std::back_inserter(out),
+               [](const auto& d) { return !d.warning; });
   return out;
 }
 
 std::vector<Diagnostic> Plan::warnings() const {
   std::vector<Diagnostic> out;
-  std::copy_if(diagnostics.begin(), diagnostics.end(), std::back_inserter(out), [](const auto& d) { return d.warning; });
+  std::copy_if(diagnostics.begin(), diagnostics.end(), std::back_inserter(out),
+               [](const auto& d) { return d.warning; });
   return out;
 }
 
@@ -111,7 +120,8 @@ std::optional<std::string> Plan::fqdn() const {
   if (config.fqdn) return config.fqdn;
   if (config.hostname && config.hostname->find('.') != std::string::npos) return config.hostname;
   if (config.hostname) return std::nullopt;
-  if (meta.local_hostname && meta.local_hostname->find('.') != std::string::npos) return meta.local_hostname;
+  if (meta.local_hostname && meta.local_hostname->find('.') != std::string::npos)
+    return meta.local_hostname;
   return std::nullopt;
 }
 
@@ -139,7 +149,8 @@ Plan build_plan(const SeedData& seed, const TargetFacts& facts) {
     if (why.empty()) {
       p.meta.instance_id = *seed.instance_id_override;
     } else {
-      out.push_back({"kernel command line", 0, 0, "i= instance-id '" + *seed.instance_id_override + "' " + why, false});
+      out.push_back({"kernel command line", 0, 0,
+                     "i= instance-id '" + *seed.instance_id_override + "' " + why, false});
     }
   }
   if (seed.hostname_override) p.meta.local_hostname = seed.hostname_override;
@@ -147,8 +158,8 @@ Plan build_plan(const SeedData& seed, const TargetFacts& facts) {
   // kernel command line gave were not checked by the YAML reader.
   if ((seed.meta || seed.hostname_override) && p.meta.local_hostname) {
     if (std::string why = check_hostname(*p.meta.local_hostname); !why.empty()) {
-      out.push_back({seed.hostname_override ? "kernel command line" : seed.source + " meta-data", 0, 0,
-                     "local-hostname '" + *p.meta.local_hostname + "' " + why, false});
+      out.push_back({seed.hostname_override ? "kernel command line" : seed.source + " meta-data", 0,
+                     0, "local-hostname '" + *p.meta.local_hostname + "' " + why, false});
     }
   }
 
@@ -167,7 +178,8 @@ Plan build_plan(const SeedData& seed, const TargetFacts& facts) {
     p.network = parse_network_config(seed.network_config->data, nd);
     append(out, nd);
   }
-  attach_default_user_keys(p, seed.meta_data ? seed.meta_data->name : seed.source + " meta-data", out);
+  attach_default_user_keys(p, seed.meta_data ? seed.meta_data->name : seed.source + " meta-data",
+                           out);
   check_owners(p, facts, out);
   sort_by_file_then_position(out);
   return p;

@@ -1,13 +1,14 @@
 #include "firstboot/reporter.hpp"
 
 #include <fcntl.h>
+
+#include <ctime>
+
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
-
-#include <ctime>
-#include <nlohmann/json.hpp>
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -28,25 +29,30 @@ std::string utc_now() {
 }  // namespace
 
 Reporter::Reporter(ReporterOptions options)
-    : options_(std::move(options)), started_at_(utc_now()), start_(std::chrono::steady_clock::now()) {}
+    : options_(std::move(options)),
+      started_at_(utc_now()),
+      start_(std::chrono::steady_clock::now()) {}
 
 void Reporter::set_datasource(const std::string& source, const std::string& location) {
   source_ = source;
   location_ = location;
-  journal({"MESSAGE=datasource " + source + (location.empty() ? "" : " (" + location + ")"), "PRIORITY=6",
-           "KILN_EVENT=datasource", "KILN_DATASOURCE=" + source, "KILN_DATASOURCE_LOCATION=" + location});
+  journal({"MESSAGE=datasource " + source + (location.empty() ? "" : " (" + location + ")"),
+           "PRIORITY=6", "KILN_EVENT=datasource", "KILN_DATASOURCE=" + source,
+           "KILN_DATASOURCE_LOCATION=" + location});
 }
 
-void Reporter::set_instance(const std::string& id) { instance_id_ = id; }
+void Reporter::set_instance(const std::string& id) {
+  instance_id_ = id;
+}
 
 void Reporter::step(const StepRecord& r) {
   steps_.push_back(r);
   if (r.status == "failed") errors_.push_back(r.name + ": " + r.detail);
-  journal({"MESSAGE=step " + r.name + ": " + r.status + " (" + std::to_string(r.duration_ms) + " ms)" +
-               (r.detail.empty() ? "" : ": " + r.detail),
-           r.status == "failed" ? "PRIORITY=3" : "PRIORITY=6", "KILN_EVENT=step", "KILN_STEP=" + r.name,
-           "KILN_STATUS=" + r.status, "KILN_DURATION_MS=" + std::to_string(r.duration_ms),
-           "KILN_DETAIL=" + r.detail});
+  journal({"MESSAGE=step " + r.name + ": " + r.status + " (" + std::to_string(r.duration_ms) +
+               " ms)" + (r.detail.empty() ? "" : ": " + r.detail),
+           r.status == "failed" ? "PRIORITY=3" : "PRIORITY=6", "KILN_EVENT=step",
+           "KILN_STEP=" + r.name, "KILN_STATUS=" + r.status,
+           "KILN_DURATION_MS=" + std::to_string(r.duration_ms), "KILN_DETAIL=" + r.detail});
   write_status();
 }
 
@@ -105,10 +111,13 @@ void Reporter::finish(const std::string& result, int exit_code) {
   result_ = result;
   exit_code_ = exit_code;
   finished_at_ = utc_now();
-  total_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_).count();
+  total_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - start_)
+                  .count();
   write_status();
-  journal({"MESSAGE=" + summary(), exit_code == 0 ? "PRIORITY=5" : "PRIORITY=3", "KILN_EVENT=result",
-           "KILN_RESULT=" + result, "KILN_EXIT_CODE=" + std::to_string(exit_code),
+  journal({"MESSAGE=" + summary(), exit_code == 0 ? "PRIORITY=5" : "PRIORITY=3",
+           "KILN_EVENT=result", "KILN_RESULT=" + result,
+           "KILN_EXIT_CODE=" + std::to_string(exit_code),
            "KILN_DURATION_MS=" + std::to_string(total_ms_)});
   notify_status(summary());
 }
@@ -124,9 +133,11 @@ void Reporter::write_status() const {
   nlohmann::json status = {
       {"agent", "kiln-firstboot"},
       {"started_at", started_at_},
-      {"datasource", source_.empty() ? nlohmann::json(nullptr)
-                                     : nlohmann::json({{"name", source_}, {"location", location_}})},
-      {"instance_id", instance_id_.empty() ? nlohmann::json(nullptr) : nlohmann::json(instance_id_)},
+      {"datasource", source_.empty()
+                         ? nlohmann::json(nullptr)
+                         : nlohmann::json({{"name", source_}, {"location", location_}})},
+      {"instance_id",
+       instance_id_.empty() ? nlohmann::json(nullptr) : nlohmann::json(instance_id_)},
       {"steps", steps},
       {"warnings", warnings_},
       {"errors", errors_},
@@ -149,7 +160,8 @@ void Reporter::write_status() const {
     if (::fchmod(fd.get(), 0644) != 0) throw_errno("chmod", temp);
     write_all(fd.get(), status.dump(2) + "\n", temp);
   }
-  if (::rename(temp.c_str(), options_.status_path.c_str()) != 0) throw_errno("rename into place", options_.status_path);
+  if (::rename(temp.c_str(), options_.status_path.c_str()) != 0)
+    throw_errno("rename into place", options_.status_path);
 }
 
 std::string Reporter::summary() const {
@@ -161,13 +173,16 @@ std::string Reporter::summary() const {
   for (const auto& st : steps_) ok += st.status == "ok" ? 1 : 0;
   if (result_ == "already-applied") return s + what + ": already applied; nothing to do";
   if (result_ == "invalid") {
-    return s + what + ": invalid (" + std::to_string(errors_.size()) + " error" + (errors_.size() == 1 ? "" : "s") +
-           "); nothing applied" + (role_unit_.empty() ? "" : ", " + role_unit_ + " not started");
+    return s + what + ": invalid (" + std::to_string(errors_.size()) + " error" +
+           (errors_.size() == 1 ? "" : "s") + "); nothing applied" +
+           (role_unit_.empty() ? "" : ", " + role_unit_ + " not started");
   }
   s += what + ": " + (result_ == "ok" ? "applied" : result_) + " (" + std::to_string(ok) + "/" +
        std::to_string(steps_.size()) + " steps ok, " + human_duration_ms(total_ms_) + ")";
-  if (!role_unit_.empty()) s += role_started_ ? ", started " + role_unit_ : ", " + role_unit_ + " not started";
-  if (!warnings_.empty()) s += ", " + std::to_string(warnings_.size()) + " warning" + (warnings_.size() == 1 ? "" : "s");
+  if (!role_unit_.empty())
+    s += role_started_ ? ", started " + role_unit_ : ", " + role_unit_ + " not started";
+  if (!warnings_.empty())
+    s += ", " + std::to_string(warnings_.size()) + " warning" + (warnings_.size() == 1 ? "" : "s");
   return s;
 }
 

@@ -2,12 +2,12 @@
 // node's RKE2 role is and the configuration kiln-firstboot writes for it.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <yaml-cpp/yaml.h>
 
 namespace kiln::firstboot {
 
@@ -62,7 +62,9 @@ struct Rke2Config {
   [[nodiscard]] std::string unit() const {
     return role == Rke2Role::Server ? "rke2-server.service" : "rke2-agent.service";
   }
-  [[nodiscard]] std::string role_name() const { return role == Rke2Role::Server ? "server" : "agent"; }
+  [[nodiscard]] std::string role_name() const {
+    return role == Rke2Role::Server ? "server" : "agent";
+  }
 };
 
 // Where kiln-firstboot writes the token when the section carries one.

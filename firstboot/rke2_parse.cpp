@@ -15,8 +15,8 @@ namespace {
 // The typed keys: they are RKE2 option names too, so `config:` must not
 // repeat them (two spellings of one option would be ambiguous).
 const std::vector<std::string> kTypedKeys = {
-    "cluster-init", "server", "token",   "token-file", "node-name", "node-label",
-    "node-taint",   "tls-san", "cni",    "profile",    "selinux",   "system-default-registry"};
+    "cluster-init", "server",  "token", "token-file", "node-name", "node-label",
+    "node-taint",   "tls-san", "cni",   "profile",    "selinux",   "system-default-registry"};
 
 const std::vector<std::string> kCnis = {"canal", "calico", "cilium", "flannel", "multus", "none"};
 
@@ -43,7 +43,9 @@ void parse_server_url(const YAML::Node& n, Diagnostics& d, Rke2Config& c) {
   auto s = read_line(n, d, "rke2.server");
   if (!s) return;
   if (!is_http_url(*s, true)) {
-    yaml_error(d, n, "rke2.server must be an https:// URL such as https://10.0.0.1:9345, got '" + *s + "'");
+    yaml_error(
+        d, n,
+        "rke2.server must be an https:// URL such as https://10.0.0.1:9345, got '" + *s + "'");
     return;
   }
   c.server = *s;
@@ -87,14 +89,16 @@ void parse_labels(const YAML::Node& n, Diagnostics& d, Rke2Config& c) {
 }
 
 void parse_taints(const YAML::Node& n, Diagnostics& d, Rke2Config& c) {
-  static const std::regex taint(R"(^[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$)");
+  static const std::regex taint(
+      R"(^[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$)");
   auto items = read_strings(n, d, "rke2.node-taint");
   if (!items) return;
   for (const auto& it : *items) {
     if (!std::regex_match(it.value, taint)) {
       yaml_error(d, it.node,
                  "rke2.node-taint entries must be KEY[=VALUE]:EFFECT with EFFECT NoSchedule, "
-                 "PreferNoSchedule or NoExecute, got '" + it.value + "'");
+                 "PreferNoSchedule or NoExecute, got '" +
+                     it.value + "'");
       continue;
     }
     c.node_taints.push_back(it.value);
@@ -128,8 +132,9 @@ void parse_profile(const YAML::Node& n, Diagnostics& d, const TargetFacts& facts
     }
   }
   if (std::find(accepted.begin(), accepted.end(), *p) == accepted.end()) {
-    yaml_error(d, n, "rke2.profile '" + *p + "' is not accepted by " + against + " (valid: " +
-                         join_quoted(accepted) + ")");
+    yaml_error(d, n,
+               "rke2.profile '" + *p + "' is not accepted by " + against +
+                   " (valid: " + join_quoted(accepted) + ")");
     return;
   }
   c.profile = *p;
@@ -139,7 +144,10 @@ void parse_registry_name(const YAML::Node& key, Diagnostics& d, const std::strin
   const std::string& k = key.Scalar();
   if (k.empty() || k.find("://") != std::string::npos || k.find('/') != std::string::npos ||
       has_control_chars(k) || k.find(' ') != std::string::npos) {
-    yaml_error(d, key, what + " key must be a registry host such as docker.io or registry.local:5000, got '" + k + "'");
+    yaml_error(d, key,
+               what +
+                   " key must be a registry host such as docker.io or registry.local:5000, got '" +
+                   k + "'");
   }
 }
 
@@ -154,7 +162,9 @@ void parse_mirrors(const YAML::Node& n, Diagnostics& d, Rke2Config& c) {
     if (auto eps = read_strings(m.require("endpoint"), d, where + ".endpoint", false)) {
       for (const auto& e : *eps) {
         if (!is_http_url(e.value, false)) {
-          yaml_error(d, e.node, where + ".endpoint entries must be http:// or https:// URLs, got '" + e.value + "'");
+          yaml_error(
+              d, e.node,
+              where + ".endpoint entries must be http:// or https:// URLs, got '" + e.value + "'");
           continue;
         }
         mirror.endpoints.push_back(e.value);
@@ -191,7 +201,8 @@ void parse_configs(const YAML::Node& n, Diagnostics& d, Rke2Config& c) {
       rt.cert_file = read_line(t.get("cert_file"), d, where + ".tls.cert_file");
       rt.key_file = read_line(t.get("key_file"), d, where + ".tls.key_file");
       rt.ca_file = read_line(t.get("ca_file"), d, where + ".tls.ca_file");
-      rt.insecure_skip_verify = read_flag(t.get("insecure_skip_verify"), d, where + ".tls.insecure_skip_verify");
+      rt.insecure_skip_verify =
+          read_flag(t.get("insecure_skip_verify"), d, where + ".tls.insecure_skip_verify");
       if (t.ok()) entry.tls = rt;
     }
     c.configs.push_back(std::move(entry));
@@ -204,11 +215,15 @@ void parse_passthrough(const YAML::Node& n, Diagnostics& d, Rke2Config& c) {
   for (const auto& [key, value] : read_free_map(n, d, "rke2.config")) {
     const std::string& k = key.Scalar();
     if (std::find(kTypedKeys.begin(), kTypedKeys.end(), k) != kTypedKeys.end()) {
-      yaml_error(d, key, "rke2.config." + k + " repeats the typed key rke2." + k + "; set it there instead");
+      yaml_error(
+          d, key,
+          "rke2.config." + k + " repeats the typed key rke2." + k + "; set it there instead");
       continue;
     }
     if (!std::regex_match(k, option_name)) {
-      yaml_error(d, key, "rke2.config key '" + k + "' is not an RKE2 option name (lowercase words joined by '-')");
+      yaml_error(
+          d, key,
+          "rke2.config key '" + k + "' is not an RKE2 option name (lowercase words joined by '-')");
       continue;
     }
     out[k] = value;
@@ -216,24 +231,28 @@ void parse_passthrough(const YAML::Node& n, Diagnostics& d, Rke2Config& c) {
   c.passthrough = out;
 }
 
-void check_role_rules(const StrictMap& m, const YAML::Node& section, Diagnostics& d, Rke2Config& c) {
+void check_role_rules(const StrictMap& m, const YAML::Node& section, Diagnostics& d,
+                      Rke2Config& c) {
   const bool has_token = c.token || c.token_file;
   if (c.role == Rke2Role::Agent) {
     if (c.cluster_init) yaml_error(d, section, "rke2.cluster-init is only valid for role server");
-    if (!c.server) yaml_error(d, section, "rke2: an agent needs rke2.server, the URL of a server to join");
+    if (!c.server)
+      yaml_error(d, section, "rke2: an agent needs rke2.server, the URL of a server to join");
     if (!has_token && !m.has("token") && !m.has("token-file")) {
       yaml_error(d, section, "rke2: an agent needs rke2.token or rke2.token-file to join");
     }
     return;
   }
   if (c.cluster_init && c.server) {
-    yaml_error(d, section, "rke2.cluster-init starts a new cluster and cannot be combined with rke2.server");
+    yaml_error(d, section,
+               "rke2.cluster-init starts a new cluster and cannot be combined with rke2.server");
     return;
   }
   if (!c.cluster_init && !m.has("server")) {
-    yaml_error(d, section,
-               "rke2: a server without cluster-init joins an existing cluster and needs rke2.server "
-               "(set cluster-init: true on the first server)");
+    yaml_error(
+        d, section,
+        "rke2: a server without cluster-init joins an existing cluster and needs rke2.server "
+        "(set cluster-init: true on the first server)");
   } else if (!c.cluster_init && !has_token && !m.has("token") && !m.has("token-file")) {
     yaml_error(d, section, "rke2: a joining server needs rke2.token or rke2.token-file");
   }
@@ -248,7 +267,8 @@ std::optional<Rke2Config> parse_rke2_section(const YAML::Node& node, Diagnostics
   Rke2Config c;
   const size_t errors_before = d.errors().size();
   if (facts.image_json_found && !facts.image_has_rke2) {
-    yaml_error(d, node, "rke2: this image has no RKE2 (its " + std::string(kImageJsonPath) + " lists none)");
+    yaml_error(d, node,
+               "rke2: this image has no RKE2 (its " + std::string(kImageJsonPath) + " lists none)");
   }
   YAML::Node role = m.require("role");
   if (auto r = read_line(role, d, "rke2.role")) {
@@ -278,7 +298,9 @@ std::optional<Rke2Config> parse_rke2_section(const YAML::Node& node, Diagnostics
   if (auto sans = read_strings(m.get("tls-san"), d, "rke2.tls-san")) {
     for (const auto& s : *sans) {
       if (s.value.empty() || has_control_chars(s.value) || s.value.find(' ') != std::string::npos) {
-        yaml_error(d, s.node, "rke2.tls-san entries must be host names or IP addresses, got '" + s.value + "'");
+        yaml_error(
+            d, s.node,
+            "rke2.tls-san entries must be host names or IP addresses, got '" + s.value + "'");
       } else {
         c.tls_sans.push_back(s.value);
       }
@@ -289,8 +311,12 @@ std::optional<Rke2Config> parse_rke2_section(const YAML::Node& node, Diagnostics
   c.selinux = read_flag(m.get("selinux"), d, "rke2.selinux");
   if (YAML::Node r = m.get("system-default-registry"); r.IsDefined()) {
     if (auto reg = read_line(r, d, "rke2.system-default-registry")) {
-      if (reg->empty() || reg->find("://") != std::string::npos || reg->find(' ') != std::string::npos) {
-        yaml_error(d, r, "rke2.system-default-registry must be a registry host such as registry.local:5000, got '" + *reg + "'");
+      if (reg->empty() || reg->find("://") != std::string::npos ||
+          reg->find(' ') != std::string::npos) {
+        yaml_error(d, r,
+                   "rke2.system-default-registry must be a registry host such as "
+                   "registry.local:5000, got '" +
+                       *reg + "'");
       } else {
         c.system_default_registry = *reg;
       }

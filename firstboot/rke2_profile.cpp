@@ -43,6 +43,8 @@ std::vector<std::string> accepted_profiles(const Rke2Version& v) {
   return {"cis"};
 }
 
-std::vector<std::string> all_known_profiles() { return {"cis", "cis-1.23", "cis-1.6", "cis-1.5"}; }
+std::vector<std::string> all_known_profiles() {
+  return {"cis", "cis-1.23", "cis-1.6", "cis-1.5"};
+}
 
 }  // namespace kiln::firstboot

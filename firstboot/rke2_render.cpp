@@ -34,7 +34,8 @@ void emit_as_written(YAML::Emitter& out, const YAML::Node& n) {
     out << YAML::BeginSeq;
     for (const auto& item : n) emit_as_written(out, item);
     out << YAML::EndSeq;
-  } else if (n.IsNull() || (n.Tag() == "?" && (n.Scalar().empty() || n.Scalar() == "~" || n.Scalar() == "null"))) {
+  } else if (n.IsNull() || (n.Tag() == "?" &&
+                            (n.Scalar().empty() || n.Scalar() == "~" || n.Scalar() == "null"))) {
     out << YAML::Null;
   } else if (n.Tag() == "?") {
     out << n.Scalar();
@@ -48,7 +49,8 @@ void emit_as_written(YAML::Emitter& out, const YAML::Node& n) {
 std::string render_rke2_config(const Rke2Config& c) {
   YAML::Emitter out;
   out << YAML::BeginMap;
-  if (c.role == Rke2Role::Server && c.cluster_init) out << YAML::Key << "cluster-init" << YAML::Value << true;
+  if (c.role == Rke2Role::Server && c.cluster_init)
+    out << YAML::Key << "cluster-init" << YAML::Value << true;
   emit_string(out, "server", c.server);
   if (c.token) {
     out << YAML::Key << "token-file" << YAML::Value << YAML::DoubleQuoted << kRke2TokenPath;
@@ -78,8 +80,8 @@ std::string render_rke2_config(const Rke2Config& c) {
   out << YAML::EndMap;
   std::string body = out.c_str();
   if (body == "{}") body.clear();
-  return "# Written by kiln-firstboot from the rke2 section of cloud-config (role " + c.role_name() + ").\n" +
-         (body.empty() ? "" : body + "\n");
+  return "# Written by kiln-firstboot from the rke2 section of cloud-config (role " +
+         c.role_name() + ").\n" + (body.empty() ? "" : body + "\n");
 }
 
 std::string render_registries(const Rke2Config& c, const std::optional<std::string>& existing,
@@ -88,8 +90,10 @@ std::string render_registries(const Rke2Config& c, const std::optional<std::stri
   if (existing) {
     try {
       YAML::Node parsed = YAML::Load(*existing);
-      if (parsed.IsMap()) root = parsed;
-      else if (!parsed.IsNull()) throw Error("read '" + existing_name + "': not a YAML mapping");
+      if (parsed.IsMap())
+        root = parsed;
+      else if (!parsed.IsNull())
+        throw Error("read '" + existing_name + "': not a YAML mapping");
     } catch (const YAML::Exception& e) {
       throw Error("read '" + existing_name + "': invalid YAML: " + e.msg);
     }

@@ -1,11 +1,12 @@
 #include "firstboot/root_ops.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <random>
+
+#include <sys/stat.h>
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -13,7 +14,9 @@
 namespace kiln::firstboot {
 namespace {
 
-std::string shown(const RootDir& root, const std::string& rel) { return root.path() + rel; }
+std::string shown(const RootDir& root, const std::string& rel) {
+  return root.path() + rel;
+}
 
 }  // namespace
 
@@ -27,7 +30,8 @@ bool ensure_dir(const RootDir& root, const std::string& rel, mode_t mode, const 
     throw_errno("create directory", shown(root, rel));
   }
   UniqueFd dir = root.open(rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-  if (owner && ::fchown(dir.get(), owner->first, owner->second) != 0) throw_errno("chown", shown(root, rel));
+  if (owner && ::fchown(dir.get(), owner->first, owner->second) != 0)
+    throw_errno("chown", shown(root, rel));
   if (::fchmod(dir.get(), mode) != 0) throw_errno("chmod", shown(root, rel));
   return created;
 }
@@ -40,7 +44,8 @@ void replace_symlink(const RootDir& root, const std::string& rel, const std::str
   ssize_t n = ::readlinkat(parent.get(), leaf.c_str(), current, sizeof current);
   if (n >= 0 && std::string(current, static_cast<size_t>(n)) == target) return;
   std::string temp = "." + leaf + ".kiln-tmp-" + std::to_string(std::random_device{}());
-  if (::symlinkat(target.c_str(), parent.get(), temp.c_str()) != 0) throw_errno("create symlink", shown(root, rel));
+  if (::symlinkat(target.c_str(), parent.get(), temp.c_str()) != 0)
+    throw_errno("create symlink", shown(root, rel));
   if (::renameat(parent.get(), temp.c_str(), parent.get(), leaf.c_str()) != 0) {
     int err = errno;
     ::unlinkat(parent.get(), temp.c_str(), 0);
@@ -49,7 +54,8 @@ void replace_symlink(const RootDir& root, const std::string& rel, const std::str
   if (::fsync(parent.get()) != 0 && errno != EINVAL) throw_errno("fsync", shown(root, rel));
 }
 
-void copy_tree_in_root(const RootDir& root, const std::string& from, const std::string& to, const Owner& owner) {
+void copy_tree_in_root(const RootDir& root, const std::string& from, const std::string& to,
+                       const Owner& owner) {
   UniqueFd dir;
   try {
     dir = root.open(from, O_RDONLY | O_DIRECTORY);
@@ -73,8 +79,8 @@ void copy_tree_in_root(const RootDir& root, const std::string& from, const std::
   }
 }
 
-bool write_if_changed(const RootDir& root, const std::string& rel, const std::string& data, mode_t mode,
-                      const Owner& owner) {
+bool write_if_changed(const RootDir& root, const std::string& rel, const std::string& data,
+                      mode_t mode, const Owner& owner) {
   auto st = root.lstat(rel);
   if (st && S_ISREG(st->st_mode) && (st->st_mode & 07777) == mode &&
       (!owner || (st->st_uid == owner->first && st->st_gid == owner->second))) {

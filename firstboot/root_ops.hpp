@@ -3,11 +3,11 @@
 // resolved inside the root, so nothing here can write outside it.
 #pragma once
 
-#include <sys/types.h>
-
 #include <optional>
 #include <string>
 #include <utility>
+
+#include <sys/types.h>
 
 #include "util/root_dir.hpp"
 
@@ -22,9 +22,10 @@ bool ensure_dir(const RootDir& root, const std::string& rel, mode_t mode, const 
 void replace_symlink(const RootDir& root, const std::string& rel, const std::string& target);
 // Copies the regular files and directories under `from` to `to` (both in
 // the root), owned by `owner`; existing files are left alone.
-void copy_tree_in_root(const RootDir& root, const std::string& from, const std::string& to, const Owner& owner);
+void copy_tree_in_root(const RootDir& root, const std::string& from, const std::string& to,
+                       const Owner& owner);
 // Writes when the content differs; returns true when it wrote.
-bool write_if_changed(const RootDir& root, const std::string& rel, const std::string& data, mode_t mode,
-                      const Owner& owner = std::nullopt);
+bool write_if_changed(const RootDir& root, const std::string& rel, const std::string& data,
+                      mode_t mode, const Owner& owner = std::nullopt);
 
 }  // namespace kiln::firstboot

@@ -8,7 +8,8 @@
 
 namespace kiln::firstboot {
 
-SeedCheck validate_seed_dir(const std::string& dir, const std::string& display, const std::string& image_root,
+SeedCheck validate_seed_dir(const std::string& dir, const std::string& display,
+                            const std::string& image_root,
                             const std::optional<std::string>& rke2_version) {
   SeedData seed = read_seed_dir(dir, display);
   std::unique_ptr<RootDir> root;

@@ -15,7 +15,8 @@ constexpr const char* kPath = "/org/freedesktop/systemd1";
 constexpr const char* kManager = "org.freedesktop.systemd1.Manager";
 
 [[noreturn]] void throw_bus(const std::string& what, int r, SdBusError& error) {
-  std::string reason = error.is_set() && error.message() != nullptr ? error.message() : std::strerror(-r);
+  std::string reason =
+      error.is_set() && error.message() != nullptr ? error.message() : std::strerror(-r);
   throw Error(what + ": " + reason, 1, -r);
 }
 
@@ -27,16 +28,19 @@ SystemdManager SystemdManager::connect() {
   sd_bus* raw = nullptr;
   if (sd_bus_new(&raw) >= 0) {
     SdBusPtr bus(raw);
-    if (sd_bus_set_address(bus.get(), "unix:path=/run/systemd/private") >= 0 && sd_bus_start(bus.get()) >= 0) {
+    if (sd_bus_set_address(bus.get(), "unix:path=/run/systemd/private") >= 0 &&
+        sd_bus_start(bus.get()) >= 0) {
       return SystemdManager(std::move(bus));
     }
   }
   raw = nullptr;
   int r = sd_bus_open_system(&raw);
   if (r < 0) {
-    throw Error(std::string("connect to systemd: /run/systemd/private and the system bus are unavailable (") +
-                    std::strerror(-r) + ")",
-                1, -r);
+    throw Error(
+        std::string(
+            "connect to systemd: /run/systemd/private and the system bus are unavailable (") +
+            std::strerror(-r) + ")",
+        1, -r);
   }
   return SystemdManager(SdBusPtr(raw));
 }
@@ -44,7 +48,8 @@ SystemdManager SystemdManager::connect() {
 void SystemdManager::reload() {
   SdBusError error;
   sd_bus_message* reply = nullptr;
-  int r = sd_bus_call_method(bus_.get(), kService, kPath, kManager, "Reload", error.get(), &reply, "");
+  int r =
+      sd_bus_call_method(bus_.get(), kService, kPath, kManager, "Reload", error.get(), &reply, "");
   SdBusMessagePtr owned(reply);
   if (r < 0) throw_bus("reload systemd units", r, error);
 }
@@ -52,7 +57,8 @@ void SystemdManager::reload() {
 bool SystemdManager::enable_unit_files(const std::vector<std::string>& units) {
   const std::string what = "enable unit '" + (units.empty() ? std::string() : units.front()) + "'";
   sd_bus_message* raw = nullptr;
-  int r = sd_bus_message_new_method_call(bus_.get(), &raw, kService, kPath, kManager, "EnableUnitFiles");
+  int r = sd_bus_message_new_method_call(bus_.get(), &raw, kService, kPath, kManager,
+                                         "EnableUnitFiles");
   SdBusMessagePtr call(raw);
   if (r < 0) throw Error(what + ": " + std::strerror(-r), 1, -r);
   r = sd_bus_message_open_container(call.get(), 'a', "s");
@@ -83,40 +89,43 @@ bool SystemdManager::enable_unit_files(const std::vector<std::string>& units) {
 std::string SystemdManager::start_unit(const std::string& unit, const std::string& mode) {
   SdBusError error;
   sd_bus_message* reply_raw = nullptr;
-  int r = sd_bus_call_method(bus_.get(), kService, kPath, kManager, "StartUnit", error.get(), &reply_raw, "ss",
-                             unit.c_str(), mode.c_str());
+  int r = sd_bus_call_method(bus_.get(), kService, kPath, kManager, "StartUnit", error.get(),
+                             &reply_raw, "ss", unit.c_str(), mode.c_str());
   SdBusMessagePtr reply(reply_raw);
   if (r < 0) throw_bus("start unit '" + unit + "'", r, error);
   const char* job = nullptr;
-  if (sd_bus_message_read(reply.get(), "o", &job) < 0) throw Error("start unit '" + unit + "': unexpected reply from systemd");
+  if (sd_bus_message_read(reply.get(), "o", &job) < 0)
+    throw Error("start unit '" + unit + "': unexpected reply from systemd");
   return job;
 }
 
 std::string SystemdManager::reload_or_try_restart_unit(const std::string& unit) {
   SdBusError error;
   sd_bus_message* reply_raw = nullptr;
-  int r = sd_bus_call_method(bus_.get(), kService, kPath, kManager, "ReloadOrTryRestartUnit", error.get(),
-                             &reply_raw, "ss", unit.c_str(), "replace");
+  int r = sd_bus_call_method(bus_.get(), kService, kPath, kManager, "ReloadOrTryRestartUnit",
+                             error.get(), &reply_raw, "ss", unit.c_str(), "replace");
   SdBusMessagePtr reply(reply_raw);
   if (r < 0) throw_bus("restart unit '" + unit + "'", r, error);
   const char* job = nullptr;
-  if (sd_bus_message_read(reply.get(), "o", &job) < 0) throw Error("restart unit '" + unit + "': unexpected reply from systemd");
+  if (sd_bus_message_read(reply.get(), "o", &job) < 0)
+    throw Error("restart unit '" + unit + "': unexpected reply from systemd");
   return job;
 }
 
 std::string SystemdManager::active_state(const std::string& unit) {
   SdBusError error;
   sd_bus_message* reply_raw = nullptr;
-  int r = sd_bus_call_method(bus_.get(), kService, kPath, kManager, "LoadUnit", error.get(), &reply_raw, "s",
-                             unit.c_str());
+  int r = sd_bus_call_method(bus_.get(), kService, kPath, kManager, "LoadUnit", error.get(),
+                             &reply_raw, "s", unit.c_str());
   SdBusMessagePtr reply(reply_raw);
   if (r < 0) throw_bus("look up unit '" + unit + "'", r, error);
   const char* path = nullptr;
-  if (sd_bus_message_read(reply.get(), "o", &path) < 0) throw Error("look up unit '" + unit + "': unexpected reply");
+  if (sd_bus_message_read(reply.get(), "o", &path) < 0)
+    throw Error("look up unit '" + unit + "': unexpected reply");
   SdBusError perror;
   char* state = nullptr;
-  r = sd_bus_get_property_string(bus_.get(), kService, path, "org.freedesktop.systemd1.Unit", "ActiveState",
-                                 perror.get(), &state);
+  r = sd_bus_get_property_string(bus_.get(), kService, path, "org.freedesktop.systemd1.Unit",
+                                 "ActiveState", perror.get(), &state);
   if (r < 0) throw_bus("read state of unit '" + unit + "'", r, perror);
   CPtr<char, ::free> owned(state);  // sd-bus hands out malloc'd strings
   return owned.get();

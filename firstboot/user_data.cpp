@@ -23,7 +23,8 @@ struct Sniffed {
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
   for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) !=
+        std::tolower(static_cast<unsigned char>(prefix[i]))) {
       return false;
     }
   }
@@ -74,10 +75,13 @@ class Decoder {
         return;
       case Kind::Other:
         if (s.description.empty()) {
-          d_.error(1, 1, "user-data must start with '#cloud-config' (or be MIME multipart or gzip-compressed)");
+          d_.error(1, 1,
+                   "user-data must start with '#cloud-config' (or be MIME multipart or "
+                   "gzip-compressed)");
         } else {
-          d_.error(1, 1, "user-data is " + s.description + "; kiln-firstboot applies only #cloud-config" +
-                             (s.description.ends_with("(#!)") ? " (put commands in runcmd)" : ""));
+          d_.error(1, 1,
+                   "user-data is " + s.description + "; kiln-firstboot applies only #cloud-config" +
+                       (s.description.ends_with("(#!)") ? " (put commands in runcmd)" : ""));
         }
         return;
     }
@@ -102,7 +106,8 @@ class Decoder {
     const std::string who = label.empty() ? "MIME user-data" : label;
     if (type.starts_with("multipart/")) {
       if (depth >= kMaxMimeDepth) {
-        d_.error(e.first_line, 1, who + " nests multipart messages deeper than " + std::to_string(kMaxMimeDepth));
+        d_.error(e.first_line, 1,
+                 who + " nests multipart messages deeper than " + std::to_string(kMaxMimeDepth));
         return;
       }
       auto boundary = mime_param(content_type, "boundary");
@@ -118,8 +123,9 @@ class Decoder {
       }
       for (size_t i = 0; i < parts->size(); ++i) {
         const MimeEntity& p = (*parts)[i];
-        std::string name = mime_param(p.headers.get("content-disposition"), "filename")
-                               .value_or(mime_param(p.headers.get("content-type"), "name").value_or(""));
+        std::string name =
+            mime_param(p.headers.get("content-disposition"), "filename")
+                .value_or(mime_param(p.headers.get("content-type"), "name").value_or(""));
         std::string sub = (label.empty() ? "" : label + ", ") + "part " + std::to_string(i + 1) +
                           (name.empty() ? "" : " ('" + name + "')");
         entity_(p, sub, static_cast<int>(i) + 1, depth + 1);
@@ -139,7 +145,9 @@ class Decoder {
       body = std::move(*b.data);
       verbatim = false;
     } else if (!cte.empty() && cte != "7bit" && cte != "8bit" && cte != "binary") {
-      d_.error(e.first_line, 1, who + " uses Content-Transfer-Encoding " + cte + "; only base64, 7bit and 8bit are supported");
+      d_.error(e.first_line, 1,
+               who + " uses Content-Transfer-Encoding " + cte +
+                   "; only base64, 7bit and 8bit are supported");
       return;
     }
     if (looks_gzipped(body)) {
@@ -156,14 +164,17 @@ class Decoder {
     const bool sniffable = type == "text/plain" || type == "text/x-not-multipart" ||
                            type == "application/octet-stream" || type == "application/x-gzip" ||
                            type == "application/gzip";
-    if (!cloud_config_type && !(sniffable && (s.kind == Kind::CloudConfig || s.kind == Kind::Empty))) {
+    if (!cloud_config_type &&
+        !(sniffable && (s.kind == Kind::CloudConfig || s.kind == Kind::Empty))) {
       std::string what = sniffable && !s.description.empty() ? s.description : type;
-      d_.error(e.first_line, 1, who + " is " + what + "; kiln-firstboot applies only text/cloud-config parts");
+      d_.error(e.first_line, 1,
+               who + " is " + what + "; kiln-firstboot applies only text/cloud-config parts");
       return;
     }
     if (s.kind == Kind::Empty) return;
     std::string name = verbatim ? d_.file() : d_.file() + "(part " + std::to_string(part_no) + ")";
-    std::string text = verbatim ? std::string(static_cast<size_t>(e.body_line - 1), '\n') + body : body;
+    std::string text =
+        verbatim ? std::string(static_cast<size_t>(e.body_line - 1), '\n') + body : body;
     parts_.push_back({name, std::move(text)});
   }
 

@@ -11,9 +11,10 @@ namespace kiln::firstboot {
 namespace {
 
 // Keys of a users entry that kiln-firstboot applies.
-const std::vector<std::string> kUserKeys = {"name",          "gecos", "groups",
-                                            "sudo",          "shell", "lock_passwd",
-                                            "hashed_passwd", "ssh_authorized_keys", "system"};
+const std::vector<std::string> kUserKeys = {
+    "name",  "gecos",       "groups",        "sudo",
+    "shell", "lock_passwd", "hashed_passwd", "ssh_authorized_keys",
+    "system"};
 
 std::vector<std::string> read_groups(const YAML::Node& n, Diagnostics& d, const std::string& what) {
   std::vector<std::string> out;
@@ -61,7 +62,8 @@ std::vector<std::string> read_sudo(const YAML::Node& n, Diagnostics& d, const st
 
 bool looks_like_crypt_hash(const std::string& s) {
   // crypt(3) formats: $id$..., or a locked/disabled marker.
-  return (s.size() > 3 && s[0] == '$' && s.find('$', 1) != std::string::npos) || s == "*" || s == "!";
+  return (s.size() > 3 && s[0] == '$' && s.find('$', 1) != std::string::npos) || s == "*" ||
+         s == "!";
 }
 
 UserSpec parse_user_map(const YAML::Node& n, Diagnostics& d, const std::string& what) {
@@ -74,14 +76,17 @@ UserSpec parse_user_map(const YAML::Node& n, Diagnostics& d, const std::string& 
     if (std::find(kUserKeys.begin(), kUserKeys.end(), key) == kUserKeys.end() &&
         is_cloud_init_user_key(key)) {
       m.allow(key);
-      yaml_warning(d, k, what + "." + key + " is valid cloud-config but kiln-firstboot does not support it; ignored");
+      yaml_warning(d, k,
+                   what + "." + key +
+                       " is valid cloud-config but kiln-firstboot does not support it; ignored");
     }
   }
   YAML::Node name = m.require("name");
   if (auto s = read_line(name, d, what + ".name")) {
     std::string why = check_account_name(*s);
     if (*s == "default") {
-      yaml_error(d, name, what + ".name 'default' is reserved; write the entry as the string 'default'");
+      yaml_error(d, name,
+                 what + ".name 'default' is reserved; write the entry as the string 'default'");
     } else if (!why.empty()) {
       yaml_error(d, name, what + ".name '" + *s + "' " + why);
     } else {
@@ -111,12 +116,15 @@ UserSpec parse_user_map(const YAML::Node& n, Diagnostics& d, const std::string& 
     // A secret: the messages never quote it.
     auto s = read_line(h, d, what + ".hashed_passwd");
     if (s && (!looks_like_crypt_hash(*s) || s->find(':') != std::string::npos)) {
-      yaml_error(d, h, what + ".hashed_passwd must be a crypt(3) hash such as $6$...; plain text is refused");
+      yaml_error(
+          d, h,
+          what + ".hashed_passwd must be a crypt(3) hash such as $6$...; plain text is refused");
     } else {
       u.hashed_passwd = s;
     }
   }
-  u.ssh_authorized_keys = read_ssh_keys(m.get("ssh_authorized_keys"), d, what + ".ssh_authorized_keys");
+  u.ssh_authorized_keys =
+      read_ssh_keys(m.get("ssh_authorized_keys"), d, what + ".ssh_authorized_keys");
   u.system = read_flag(m.get("system"), d, what + ".system").value_or(false);
   return u;
 }
@@ -131,7 +139,8 @@ std::vector<std::string> read_ssh_keys(const YAML::Node& n, Diagnostics& d, cons
   for (const auto& it : *items) {
     std::string key(trim(it.value));
     if (key.empty() || has_control_chars(key) || key.find(' ') == std::string::npos) {
-      yaml_error(d, it.node, what + " entries must be one-line OpenSSH public keys ('TYPE BASE64 [COMMENT]')");
+      yaml_error(d, it.node,
+                 what + " entries must be one-line OpenSSH public keys ('TYPE BASE64 [COMMENT]')");
       continue;
     }
     out.push_back(key);
@@ -154,7 +163,8 @@ std::vector<UserSpec> parse_users(const YAML::Node& n, Diagnostics& d) {
   std::vector<std::pair<std::string, YAML::Node>> entries;  // name or "" for maps
   if (n.IsScalar() && !yaml_is_null(n)) {
     // cloud-init accepts "default, alice" as a string.
-    for (const auto& part : split(n.Scalar(), ',')) entries.emplace_back(std::string(trim(part)), n);
+    for (const auto& part : split(n.Scalar(), ','))
+      entries.emplace_back(std::string(trim(part)), n);
   } else if (expect_sequence(n, d, "users")) {
     for (const auto& item : n) entries.emplace_back(item.IsScalar() ? item.Scalar() : "", item);
   }
@@ -166,7 +176,8 @@ std::vector<UserSpec> parse_users(const YAML::Node& n, Diagnostics& d) {
     if (node.IsMap()) {
       u = parse_user_map(node, d, what);
     } else if (!node.IsScalar() || yaml_is_null(node)) {
-      yaml_error(d, node, what + " must be 'default', a user name or a mapping, got " + yaml_kind(node));
+      yaml_error(d, node,
+                 what + " must be 'default', a user name or a mapping, got " + yaml_kind(node));
       continue;
     } else if (name == "default") {
       u = default_user();

@@ -1,10 +1,11 @@
 #include "firstboot/volume_mount.hpp"
 
 #include <sched.h>
-#include <sys/mount.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include <sys/mount.h>
 
 #include "util/error.hpp"
 #include "util/mount_ptr.hpp"
@@ -14,12 +15,15 @@ namespace kiln::firstboot {
 void enter_private_mount_namespace() {
   static bool entered = false;
   if (entered) return;
-  if (::unshare(CLONE_NEWNS) != 0) throw_errno("enter a private mount namespace for", "the seed volume");
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) throw_errno("make private", "/");
+  if (::unshare(CLONE_NEWNS) != 0)
+    throw_errno("enter a private mount namespace for", "the seed volume");
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    throw_errno("make private", "/");
   entered = true;
 }
 
-ReadOnlyMount::ReadOnlyMount(const std::string& source, const std::string& fstype) : dir_("", "kiln-seed") {
+ReadOnlyMount::ReadOnlyMount(const std::string& source, const std::string& fstype)
+    : dir_("", "kiln-seed") {
   enter_private_mount_namespace();
   MntContextPtr cxt(mnt_new_context());
   if (!cxt) throw Error("mount '" + source + "': out of memory");
@@ -35,7 +39,9 @@ ReadOnlyMount::ReadOnlyMount(const std::string& source, const std::string& fstyp
     int err = mnt_context_get_syscall_errno(cxt.get());
     char buf[512] = {0};
     mnt_context_get_excode(cxt.get(), rc, buf, sizeof buf);
-    std::string reason = buf[0] != '\0' ? buf : (err != 0 ? std::strerror(err) : "libmount error " + std::to_string(rc));
+    std::string reason =
+        buf[0] != '\0' ? buf
+                       : (err != 0 ? std::strerror(err) : "libmount error " + std::to_string(rc));
     throw Error("mount '" + source + "' (" + fstype + ") read-only: " + reason, 1, err);
   }
   mounted_ = true;

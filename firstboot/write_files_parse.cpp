@@ -12,9 +12,8 @@
 namespace kiln::firstboot {
 namespace {
 
-const std::vector<std::string> kEncodings = {"text/plain", "b64",     "base64",    "gz",
-                                             "gzip",       "gz+b64",  "gzip+b64",  "gz+base64",
-                                             "gzip+base64"};
+const std::vector<std::string> kEncodings = {
+    "text/plain", "b64", "base64", "gz", "gzip", "gz+b64", "gzip+b64", "gz+base64", "gzip+base64"};
 
 void read_path(const YAML::Node& n, Diagnostics& d, const std::string& what, WriteFile& f) {
   auto p = read_line(n, d, what);
@@ -45,8 +44,9 @@ void read_content(const YAML::Node& content, const YAML::Node& encoding, Diagnos
     if (std::find(kEncodings.begin(), kEncodings.end(), *e) == kEncodings.end()) {
       std::string hint = closest_match(*e, kEncodings);
       yaml_error(d, encoding,
-                 what + ".encoding '" + *e + "' is not one of b64, base64, gz, gzip, gz+b64, gzip+b64, "
-                        "gz+base64, gzip+base64, text/plain" +
+                 what + ".encoding '" + *e +
+                     "' is not one of b64, base64, gz, gzip, gz+b64, gzip+b64, "
+                     "gz+base64, gzip+base64, text/plain" +
                      (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
       return;
     }
@@ -80,13 +80,16 @@ void read_content(const YAML::Node& content, const YAML::Node& encoding, Diagnos
   if (gz) {
     DecodeResult g = gunzip(data, kMaxWriteFileBytes);
     if (!g.data) {
-      yaml_error(d, content, what + ".content " + (g.too_large ? "" : "is not valid gzip: ") + g.error);
+      yaml_error(d, content,
+                 what + ".content " + (g.too_large ? "" : "is not valid gzip: ") + g.error);
       return;
     }
     data = std::move(*g.data);
   }
   if (data.size() > kMaxWriteFileBytes) {
-    yaml_error(d, content, what + ".content is larger than " + human_bytes(kMaxWriteFileBytes) + " (the limit)");
+    yaml_error(
+        d, content,
+        what + ".content is larger than " + human_bytes(kMaxWriteFileBytes) + " (the limit)");
     return;
   }
   f.content = std::move(data);
@@ -117,8 +120,9 @@ void read_permissions(const YAML::Node& n, Diagnostics& d, const std::string& wh
   // which is mode 01204: refuse the ambiguity instead of guessing.
   const bool plain = n.Tag() == "?";
   std::string digits = s.starts_with("0o") ? s.substr(2) : s;
-  bool octal = !digits.empty() && digits.size() <= 5 &&
-               std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '7'; });
+  bool octal =
+      !digits.empty() && digits.size() <= 5 &&
+      std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '7'; });
   if (!octal) {
     yaml_error(d, n, what + " must be an octal string such as '0644', got '" + s + "'");
     return;
@@ -157,7 +161,8 @@ std::vector<WriteFile> parse_write_files(const YAML::Node& n, Diagnostics& d) {
       f.owner_at = {d.file(), yaml_line(o), yaml_column(o)};
       read_owner(o, d, what + ".owner", f);
     }
-    if (YAML::Node p = m.get("permissions"); p.IsDefined()) read_permissions(p, d, what + ".permissions", f);
+    if (YAML::Node p = m.get("permissions"); p.IsDefined())
+      read_permissions(p, d, what + ".permissions", f);
     f.append = read_flag(m.get("append"), d, what + ".append").value_or(false);
     f.defer = read_flag(m.get("defer"), d, what + ".defer").value_or(false);
     m.finish();
@@ -165,7 +170,8 @@ std::vector<WriteFile> parse_write_files(const YAML::Node& n, Diagnostics& d) {
     total += f.content.size();
     if (total > kMaxWriteFilesTotalBytes && !total_reported) {
       yaml_error(d, content.IsDefined() ? content : n[i],
-                 "write_files: all contents together are larger than " + human_bytes(kMaxWriteFilesTotalBytes));
+                 "write_files: all contents together are larger than " +
+                     human_bytes(kMaxWriteFilesTotalBytes));
       total_reported = true;
     }
     out.push_back(std::move(f));

@@ -3,13 +3,13 @@
 // problem with one list entry is reported at that entry.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <yaml-cpp/yaml.h>
 
 #include "util/diagnostics.hpp"
 

@@ -1,7 +1,6 @@
 #include "util/archive_extract.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +8,8 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
+
+#include <sys/stat.h>
 
 #include "util/cancel.hpp"
 #include "util/error.hpp"
@@ -81,8 +82,8 @@ ArchivePtr open_archive_file(const std::string& path, ArchiveFormats formats) {
   archive_read_support_format_tar(a.get());
   archive_read_support_format_gnutar(a.get());
   if (formats == ArchiveFormats::TarOrZip) archive_read_support_format_zip(a.get());
-  archive_check(a.get(), archive_read_open_filename(a.get(), path.c_str(), 1 << 16),
-                "open archive", path);
+  archive_check(a.get(), archive_read_open_filename(a.get(), path.c_str(), 1 << 16), "open archive",
+                path);
   return a;
 }
 

@@ -2,12 +2,13 @@
 
 #include <elf.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <optional>
+
+#include <sys/stat.h>
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -93,8 +94,8 @@ ElfDeps read_elf_deps_fd(int fd, const std::string& name) {
   if (dynamic == nullptr) return deps;
   std::vector<uint64_t> needed_offsets;
   std::optional<uint64_t> strtab;
-  for (uint64_t off = dynamic->p_offset; off + sizeof(Elf64_Dyn) <= dynamic->p_offset + dynamic->p_filesz;
-       off += sizeof(Elf64_Dyn)) {
+  for (uint64_t off = dynamic->p_offset;
+       off + sizeof(Elf64_Dyn) <= dynamic->p_offset + dynamic->p_filesz; off += sizeof(Elf64_Dyn)) {
     auto d = f.read_at<Elf64_Dyn>(off);
     if (d.d_tag == DT_NULL) break;
     if (d.d_tag == DT_NEEDED) needed_offsets.push_back(d.d_un.d_val);

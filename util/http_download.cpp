@@ -28,7 +28,7 @@ struct Transfer {
   CURL* curl = nullptr;
   AtomicFile* file = nullptr;
   Sha256 hash;
-  uint64_t have = 0;        // bytes in the temp file
+  uint64_t have = 0;         // bytes in the temp file
   uint64_t resume_from = 0;  // what this attempt asked the server to skip
   bool checked_status = false;
   std::optional<uint64_t> range_start;  // from Content-Range
@@ -47,7 +47,8 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string_view line(data, size * n);
   // "Content-Range: bytes START-END/TOTAL" tells where a 206 body starts.
-  if (line.size() > 14 && (line.starts_with("Content-Range:") || line.starts_with("content-range:"))) {
+  if (line.size() > 14 &&
+      (line.starts_with("Content-Range:") || line.starts_with("content-range:"))) {
     std::string_view v = trim(line.substr(14));
     if (v.starts_with("bytes ")) {
       v.remove_prefix(6);
@@ -98,7 +99,9 @@ int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t, cu
   return 0;
 }
 
-bool retryable_status(long status) { return status == 408 || status == 429 || status >= 500; }
+bool retryable_status(long status) {
+  return status == 408 || status == 429 || status >= 500;
+}
 
 bool retryable_code(CURLcode rc) {
   switch (rc) {
@@ -150,7 +153,8 @@ DownloadResult http_download(const std::string& url, const std::string& dest,
   curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "kiln");
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));
   long stall_s = std::max<long>(1, static_cast<long>(options.stall_timeout.count() / 1000));
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -224,9 +228,9 @@ DownloadResult http_download(const std::string& url, const std::string& dest,
   result.bytes = t.have;
   result.attempts = attempt;
   if (options.expected_sha256 && *options.expected_sha256 != result.sha256) {
-    throw Error(prefix + "sha256 mismatch: expected " + *options.expected_sha256 + ", got " +
-                    result.sha256,
-                1, EBADMSG);
+    throw Error(
+        prefix + "sha256 mismatch: expected " + *options.expected_sha256 + ", got " + result.sha256,
+        1, EBADMSG);
   }
   file.commit();
   return result;

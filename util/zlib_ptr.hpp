@@ -14,7 +14,8 @@ class InflateStream {
   // `window_bits` as inflateInit2 takes them: 16 + MAX_WBITS reads gzip only.
   explicit InflateStream(int window_bits) {
     if (inflateInit2(&z_, window_bits) != Z_OK) {
-      throw Error(std::string("initialise zlib: ") + (z_.msg != nullptr ? z_.msg : "out of memory"));
+      throw Error(std::string("initialise zlib: ") +
+                  (z_.msg != nullptr ? z_.msg : "out of memory"));
     }
   }
   InflateStream(const InflateStream&) = delete;

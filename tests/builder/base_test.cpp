@@ -1,7 +1,7 @@
-#include <sys/xattr.h>
-
 #include <algorithm>
+
 #include <catch2/catch.hpp>
+#include <sys/xattr.h>
 
 #include "builder/base_debian.hpp"
 #include "builder/dpkg_status.hpp"
@@ -67,8 +67,8 @@ TEST_CASE("a rootfs tarball base keeps owners, set-id bits and file capabilities
   REQUIRE(::getxattr((r + "/usr/bin/ping").c_str(), "security.capability", buf, sizeof buf) == 20);
   CHECK(std::string(buf, 20) == test::file_capability(13));
   CHECK(b.ctx.resolved["base"] == sha256_file(tar));
-  CHECK(b.ctx.report.packages ==
-        std::map<std::string, std::string>{{"iputils-ping", "3:20221126-1"}, {"sudo", "1.9.13p3-1"}});
+  CHECK(b.ctx.report.packages == std::map<std::string, std::string>{
+                                     {"iputils-ping", "3:20221126-1"}, {"sudo", "1.9.13p3-1"}});
 }
 
 TEST_CASE("a rootfs tarball with the wrong sha256 is refused before extraction", "[root]") {
@@ -138,7 +138,8 @@ TEST_CASE("a cached Debian base is unpacked without mmdebstrap and reported cach
   b.spec.base = d;
   b.ctx.options.firstboot_binary = test::bin("kiln-firstboot");
   b.ctx.options.offline = true;
-  const std::string cached = debian_cache_path(b.ctx.options.cache_dir, debian_recipe(d, b.ctx.options.firstboot_binary));
+  const std::string cached =
+      debian_cache_path(b.ctx.options.cache_dir, debian_recipe(d, b.ctx.options.firstboot_binary));
   mkdir_p(dirname_of(cached));
   write_rootfs_tarball(cached + ".zst");
   // The cache holds plain tar, as mmdebstrap writes it; libarchive reads either.

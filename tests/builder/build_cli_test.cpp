@@ -3,12 +3,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/mount.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <chrono>
+
+#include <catch2/catch.hpp>
+#include <sys/mount.h>
+#include <sys/wait.h>
 
 #include "tests/support/http_server.hpp"
 #include "tests/support/tar_builder.hpp"
@@ -47,7 +48,8 @@ struct BuildDir {
     return sha256_file(p);
   }
   test::CliResult build(std::vector<std::string> extra = {}) const {
-    std::vector<std::string> argv{test::bin("kiln"), "build", spec(), "-o", out(), "--cache-dir", cache()};
+    std::vector<std::string> argv{test::bin("kiln"), "build", spec(), "-o", out(),
+                                  "--cache-dir",     cache()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return test::run_cli(argv);
   }
@@ -72,7 +74,8 @@ TEST_CASE("kiln build: a missing input is exit 4 naming the spec position", "[un
   b.write_spec(tarball_base("no-such-rootfs.tar", std::string(64, 'a')));
   auto r = b.build();
   CHECK(r.exit_code == 4);
-  CHECK(r.err == "kiln: error: " + b.spec() + ":5:11: base.tarball.path 'no-such-rootfs.tar' does not exist\n");
+  CHECK(r.err == "kiln: error: " + b.spec() +
+                     ":5:11: base.tarball.path 'no-such-rootfs.tar' does not exist\n");
   b.check_clean();
 }
 
@@ -81,14 +84,19 @@ TEST_CASE("kiln build: an invalid spec is exit 2 and a missing spec file exit 4"
   b.write_spec("base:\n  tarbal: {}\n");
   auto r = b.build();
   CHECK(r.exit_code == 2);
-  CHECK(test::first_line(r.err) == "kiln: error: " + b.spec() + ":4:3: base needs exactly one of 'debian', 'tarball' or 'oci'");
+  CHECK(test::first_line(r.err) ==
+        "kiln: error: " + b.spec() +
+            ":4:3: base needs exactly one of 'debian', 'tarball' or 'oci'");
   // Every other problem follows as detail.
-  CHECK(r.err.find("\n  " + b.spec() + ":4:3: unknown key 'tarbal' in base\n") != std::string::npos);
+  CHECK(r.err.find("\n  " + b.spec() + ":4:3: unknown key 'tarbal' in base\n") !=
+        std::string::npos);
   b.check_clean();
 
-  auto m = test::run_cli({test::bin("kiln"), "build", b.dir.path() + "/absent.yaml", "-o", b.out()});
+  auto m =
+      test::run_cli({test::bin("kiln"), "build", b.dir.path() + "/absent.yaml", "-o", b.out()});
   CHECK(m.exit_code == 4);
-  CHECK(m.err == "kiln: error: open '" + b.dir.path() + "/absent.yaml': No such file or directory\n");
+  CHECK(m.err ==
+        "kiln: error: open '" + b.dir.path() + "/absent.yaml': No such file or directory\n");
 
   auto f = test::run_cli({test::bin("kiln"), "build", "--frobnicate"});
   CHECK(f.exit_code == 2);
@@ -101,11 +109,13 @@ TEST_CASE("kiln build: --rke2-artifacts and --firstboot-binary must exist", "[un
   b.write_spec(tarball_base("base.tar", sha));
   auto r = b.build({"--rke2-artifacts", b.dir.path() + "/nope"});
   CHECK(r.exit_code == 4);
-  CHECK(r.err == "kiln: error: open '" + b.dir.path() + "/nope': --rke2-artifacts needs an RKE2 release directory\n");
+  CHECK(r.err == "kiln: error: open '" + b.dir.path() +
+                     "/nope': --rke2-artifacts needs an RKE2 release directory\n");
   r = b.build({"--firstboot-binary", b.dir.path() + "/nofb"});
   CHECK(r.exit_code == 4);
-  CHECK(r.err == "kiln: error: open '" + b.dir.path() +
-                     "/nofb': no kiln-firstboot to install (build it, or pass --firstboot-binary)\n");
+  CHECK(r.err ==
+        "kiln: error: open '" + b.dir.path() +
+            "/nofb': no kiln-firstboot to install (build it, or pass --firstboot-binary)\n");
   b.check_clean();
 }
 
@@ -122,35 +132,42 @@ TEST_CASE("kiln build: a base tarball with the wrong sha256 is exit 3", "[root]"
   b.check_clean();
 }
 
-TEST_CASE("kiln build: an overlay member with '../' is exit 2 naming overlay and member", "[root]") {
+TEST_CASE("kiln build: an overlay member with '../' is exit 2 naming overlay and member",
+          "[root]") {
   if (!test::enter_root_test_namespace()) return;
   BuildDir b;
   const std::string sha = b.small_base();
   const std::string ovl = b.dir.path() + "/evil.tar.gz";
-  TarBuilder().file("etc/motd", "hi").file("etc/../../../escaped", "x").write(ovl, TarBuilder::Compression::Gzip);
-  b.write_spec(tarball_base("base.tar", sha) + "overlays:\n  - path: evil.tar.gz\n    sha256: " +
-               sha256_file(ovl) + "\n");
+  TarBuilder()
+      .file("etc/motd", "hi")
+      .file("etc/../../../escaped", "x")
+      .write(ovl, TarBuilder::Compression::Gzip);
+  b.write_spec(tarball_base("base.tar", sha) +
+               "overlays:\n  - path: evil.tar.gz\n    sha256: " + sha256_file(ovl) + "\n");
   auto r = b.build();
   CHECK(r.exit_code == 2);
-  CHECK(r.err.ends_with(
-      "kiln: error: overlay 'evil.tar.gz': member 'etc/../../../escaped' leaves the image root ('..')\n"));
+  CHECK(
+      r.err.ends_with("kiln: error: overlay 'evil.tar.gz': member 'etc/../../../escaped' leaves "
+                      "the image root ('..')\n"));
   b.check_clean();
   CHECK_FALSE(path_exists(b.dir.path() + "/escaped"));
 }
 
-TEST_CASE("kiln build: an overlay writing through an absolute symlink of the image is exit 2", "[root]") {
+TEST_CASE("kiln build: an overlay writing through an absolute symlink of the image is exit 2",
+          "[root]") {
   if (!test::enter_root_test_namespace()) return;
   BuildDir b;
   const std::string sha = b.small_base();  // etc/evil -> /tmp
   const std::string ovl = b.dir.path() + "/site.tar";
   TarBuilder().file("etc/evil/planted-by-kiln-test", "x").write(ovl);
-  b.write_spec(tarball_base("base.tar", sha) + "overlays:\n  - path: site.tar\n    sha256: " +
-               sha256_file(ovl) + "\n");
+  b.write_spec(tarball_base("base.tar", sha) +
+               "overlays:\n  - path: site.tar\n    sha256: " + sha256_file(ovl) + "\n");
   auto r = b.build();
   CHECK(r.exit_code == 2);
-  CHECK(r.err.ends_with("kiln: error: overlay 'site.tar': member 'etc/evil/planted-by-kiln-test' would "
-                        "be written through the absolute symlink '/etc/evil' -> '/tmp', which leads "
-                        "out of the image root\n"));
+  CHECK(r.err.ends_with(
+      "kiln: error: overlay 'site.tar': member 'etc/evil/planted-by-kiln-test' would "
+      "be written through the absolute symlink '/etc/evil' -> '/tmp', which leads "
+      "out of the image root\n"));
   CHECK_FALSE(path_exists("/tmp/planted-by-kiln-test"));
   b.check_clean();
 }
@@ -166,21 +183,26 @@ TEST_CASE("kiln build: a disk that fills up is exit 6 and leaves nothing", "[roo
   const std::string small = b.dir.path() + "/small";
   mkdir_p(small);
   REQUIRE(::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=1m") == 0);
-  auto r = test::run_cli({test::bin("kiln"), "build", b.spec(), "-o", small + "/out", "--cache-dir", b.cache()});
+  auto r = test::run_cli(
+      {test::bin("kiln"), "build", b.spec(), "-o", small + "/out", "--cache-dir", b.cache()});
   CHECK(r.exit_code == 6);
   const std::string line = test::first_line(r.err.substr(r.err.find("kiln: error:")));
   CHECK(line.starts_with("kiln: error: write '" + small + "/.kiln-work."));
-  CHECK(line.ends_with("/rootfs/usr/big': Write failed (No space left on device), while unpacking "
-                       "the base tarball '" + tar + "'"));
+  CHECK(
+      line.ends_with("/rootfs/usr/big': Write failed (No space left on device), while unpacking "
+                     "the base tarball '" +
+                     tar + "'"));
   CHECK(list_dir(small).empty());
   ::umount(small.c_str());
 }
 
-TEST_CASE("kiln build: a failing mmdebstrap shows its quoted command and log tail, exit 5", "[root]") {
+TEST_CASE("kiln build: a failing mmdebstrap shows its quoted command and log tail, exit 5",
+          "[root]") {
   if (!test::enter_root_test_namespace()) return;
   BuildDir b;
-  b.write_spec("base:\n  debian:\n    suite: bookworm\n    mirror: http://127.0.0.1:9/debian\n"
-               "    packages: [systemd]\n");
+  b.write_spec(
+      "base:\n  debian:\n    suite: bookworm\n    mirror: http://127.0.0.1:9/debian\n"
+      "    packages: [systemd]\n");
   auto r = b.build();
   CHECK(r.exit_code == 5);
   const std::string line = test::first_line(r.err.substr(r.err.find("kiln: error:")));
@@ -188,8 +210,9 @@ TEST_CASE("kiln build: a failing mmdebstrap shows its quoted command and log tai
   CHECK(line.find("): mmdebstrap --variant=minbase --architectures=amd64 --components=main "
                   "--format=tar --include=") != std::string::npos);
   CHECK(line.find(" bookworm " + b.cache() + "/base/.tmp-") != std::string::npos);
-  CHECK(line.ends_with(".tar http://127.0.0.1:9/debian, while creating the Debian base (bookworm "
-                       "from http://127.0.0.1:9/debian)"));
+  CHECK(
+      line.ends_with(".tar http://127.0.0.1:9/debian, while creating the Debian base (bookworm "
+                     "from http://127.0.0.1:9/debian)"));
   // The tail of mmdebstrap's log follows, indented.
   CHECK(r.err.find("\n  E: mmdebstrap failed to run\n") != std::string::npos);
   b.check_clean();
@@ -215,7 +238,8 @@ TEST_CASE("kiln build --locked: no lock, or an input that differs, is exit 3", "
                      "' has no entry for image 't' (build once without --locked to add it)\n");
 
   const std::string old(64, '9');
-  test::write_text(lock, "{\"kiln-lock\": 1, \"images\": {\"t\": {\"inputs\": {\"base\": \"" + old + "\"}}}}\n");
+  test::write_text(
+      lock, "{\"kiln-lock\": 1, \"images\": {\"t\": {\"inputs\": {\"base\": \"" + old + "\"}}}}\n");
   r = b.build({"--locked"});
   CHECK(r.exit_code == 3);
   CHECK(r.err.ends_with("kiln: error: input 'base' differs from the lock file '" + lock +
@@ -286,7 +310,8 @@ TEST_CASE("kiln build: SIGINT or SIGTERM mid-step cleans every temp file, exit 1
     });
     const std::string url = server.url("/rootfs.tar");
     b.write_spec(tarball_base(url, std::string(64, 'a')));
-    Child c = spawn({test::bin("kiln"), "--json", "build", b.spec(), "-o", b.out(), "--cache-dir", b.cache()});
+    Child c = spawn(
+        {test::bin("kiln"), "--json", "build", b.spec(), "-o", b.out(), "--cache-dir", b.cache()});
     REQUIRE(wait_for_output(c, "{\"event\":\"step-start\",\"step\":\"base\"}"));
     // Give the download a moment to be in flight, then interrupt it.
     for (int i = 0; i < 1000 && server.requests().empty(); ++i) ::usleep(10000);

@@ -36,7 +36,11 @@ struct FakeBuild {
   spec::ImageSpec spec;
   BuildContext ctx;
 
-  FakeBuild() : ctx{.spec = spec, .options = {}, .work_dir = dir.path(), .rootfs_dir = dir.path() + "/rootfs"} {
+  FakeBuild()
+      : ctx{.spec = spec,
+            .options = {},
+            .work_dir = dir.path(),
+            .rootfs_dir = dir.path() + "/rootfs"} {
     spec.name = "test-image";
     spec.version = "1";
     spec.sha256 = std::string(64, '0');

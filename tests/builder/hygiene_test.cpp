@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "builder/steps.hpp"
@@ -72,8 +73,8 @@ TEST_CASE("hygiene removes identities, secrets, caches and logs, and lists each"
   CHECK_FALSE(path_exists(r + "/etc/resolv.conf"));
 
   // sshd regenerates host keys at boot through kiln's keygen unit.
-  CHECK(read_file(r + "/usr/lib/systemd/system/kiln-ssh-keygen.service").find("ExecStart=/usr/bin/ssh-keygen -A") !=
-        std::string::npos);
+  CHECK(read_file(r + "/usr/lib/systemd/system/kiln-ssh-keygen.service")
+            .find("ExecStart=/usr/bin/ssh-keygen -A") != std::string::npos);
   CHECK(link_of(r + "/etc/systemd/system/multi-user.target.wants/kiln-ssh-keygen.service") ==
         "/usr/lib/systemd/system/kiln-ssh-keygen.service");
   CHECK(link_of(r + "/etc/systemd/system/ssh.service.wants/kiln-ssh-keygen.service") ==
@@ -81,8 +82,9 @@ TEST_CASE("hygiene removes identities, secrets, caches and logs, and lists each"
 
   const auto& removed = b.ctx.report.removed;
   for (const char* p :
-       {"/var/lib/dbus/machine-id", "/etc/ssh/ssh_host_ed25519_key", "/etc/ssh/ssh_host_ed25519_key.pub",
-        "/etc/rancher/node/password", "/var/lib/rancher/rke2/server",
+       {"/var/lib/dbus/machine-id", "/etc/ssh/ssh_host_ed25519_key",
+        "/etc/ssh/ssh_host_ed25519_key.pub", "/etc/rancher/node/password",
+        "/var/lib/rancher/rke2/server",
         "/var/lib/apt/lists/deb.debian.org_dists_bookworm_InRelease", "/var/cache/apt/pkgcache.bin",
         "/var/cache/apt/archives/foo_1_amd64.deb", "/var/log/apt/history.log", "/var/log/dpkg.log",
         "/var/log/journal/0123", "/tmp/build-junk", "/var/tmp/more-junk",
@@ -94,7 +96,8 @@ TEST_CASE("hygiene removes identities, secrets, caches and logs, and lists each"
   CHECK(removed.size() == 17);
 }
 
-TEST_CASE("hygiene keeps a resolv.conf symlink and installs no keygen unit without sshd", "[root]") {
+TEST_CASE("hygiene keeps a resolv.conf symlink and installs no keygen unit without sshd",
+          "[root]") {
   if (!test::enter_root_test_namespace()) return;
   test::FakeBuild b;
   const std::string r = b.ctx.rootfs_dir;

@@ -1,7 +1,8 @@
+#include "builder/lock_file.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "builder/dpkg_status.hpp"
-#include "builder/lock_file.hpp"
 #include "tests/support/test_support.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -75,7 +76,8 @@ TEST_CASE("a malformed kiln.lock is an error naming it", "[unit]") {
     CHECK(e.exit_code() == 2);
   }
   test::write_text(path, "{not json");
-  CHECK_THROWS_WITH(read_lock_file(path), Catch::Matchers::StartsWith("read lock file '" + path + "': invalid JSON: "));
+  CHECK_THROWS_WITH(read_lock_file(path),
+                    Catch::Matchers::StartsWith("read lock file '" + path + "': invalid JSON: "));
 }
 
 TEST_CASE("--locked comparisons name the input that differs or is missing", "[unit]") {
@@ -83,12 +85,14 @@ TEST_CASE("--locked comparisons name the input that differs or is missing", "[un
   lock.inputs = {{"base", "aaa"}, {"overlay:cis", "bbb"}};
   CHECK(check_error({{"base", "aaa"}}, {}, lock, false).second == 0);
   auto [msg, code] = check_error({{"base", "aaa"}, {"overlay:cis", "ccc"}}, {}, lock, false);
-  CHECK(msg == "input 'overlay:cis' differs from the lock file '/s/kiln.lock': locked bbb, now ccc");
+  CHECK(msg ==
+        "input 'overlay:cis' differs from the lock file '/s/kiln.lock': locked bbb, now ccc");
   CHECK(code == 3);
   std::tie(msg, code) = check_error({{"binary:x", "1"}}, {}, lock, false);
   CHECK(msg == "input 'binary:x' is not in the lock file '/s/kiln.lock'");
   std::tie(msg, code) = check_error({{"base", "aaa"}}, {}, lock, true);
-  CHECK(msg == "the lock file '/s/kiln.lock' lists input 'overlay:cis', which this build no longer has");
+  CHECK(msg ==
+        "the lock file '/s/kiln.lock' lists input 'overlay:cis', which this build no longer has");
   CHECK(code == 3);
 }
 
@@ -98,13 +102,15 @@ TEST_CASE("a Debian base that moved names the first package that changed", "[uni
   lock.inputs = {{"base", package_list_sha256(lock.base_packages)}};
   std::map<std::string, std::string> now = {{"adduser", "3.134"}, {"libc6", "2.36-9+deb12u4"}};
   auto [msg, code] = check_error({{"base", package_list_sha256(now)}}, now, lock, false);
-  CHECK(msg == "input 'base' differs from the lock file '/s/kiln.lock': package 'libc6' is "
-               "2.36-9+deb12u4, locked 2.36-9+deb12u3");
+  CHECK(msg ==
+        "input 'base' differs from the lock file '/s/kiln.lock': package 'libc6' is "
+        "2.36-9+deb12u4, locked 2.36-9+deb12u3");
   CHECK(code == 3);
   now = {{"adduser", "3.134"}};
   std::tie(msg, code) = check_error({{"base", package_list_sha256(now)}}, now, lock, false);
-  CHECK(msg == "input 'base' differs from the lock file '/s/kiln.lock': locked package 'libc6' "
-               "2.36-9+deb12u3 is gone");
+  CHECK(msg ==
+        "input 'base' differs from the lock file '/s/kiln.lock': locked package 'libc6' "
+        "2.36-9+deb12u3 is gone");
 }
 
 TEST_CASE("dpkg status parsing keeps installed packages only", "[unit]") {

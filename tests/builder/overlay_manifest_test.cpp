@@ -1,9 +1,10 @@
+#include "builder/overlay_manifest.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "builder/data_dir.hpp"
 #include "builder/image_accounts.hpp"
 #include "builder/overlay.hpp"
-#include "builder/overlay_manifest.hpp"
 #include "tests/builder/fake_image.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -66,9 +67,11 @@ TEST_CASE("overlay manifest errors carry file:line:col, all of them", "[unit]") 
   CHECK(msg == "o/kiln-overlay.yaml:3:5: unknown key 'shel' in user; did you mean 'shell'?");
 
   std::tie(msg, detail) = parse_error("users:\n  - name: Etcd\ncmdline: [\"a b\"]\nextra: 1\n");
-  CHECK(msg == "o/kiln-overlay.yaml:2:11: user name 'Etcd' is not a valid account name (lowercase "
-               "letters, digits, '_', '-'; at most 32)");
-  CHECK(detail.find("o/kiln-overlay.yaml:3:11: cmdline argument 'a b' must be one word without quotes") !=
+  CHECK(msg ==
+        "o/kiln-overlay.yaml:2:11: user name 'Etcd' is not a valid account name (lowercase "
+        "letters, digits, '_', '-'; at most 32)");
+  CHECK(detail.find(
+            "o/kiln-overlay.yaml:3:11: cmdline argument 'a b' must be one word without quotes") !=
         std::string::npos);
   CHECK(detail.find("o/kiln-overlay.yaml:4:1: unknown key 'extra' in an overlay manifest") !=
         std::string::npos);
@@ -124,8 +127,9 @@ TEST_CASE("system users and groups go into the image's account files determinist
 TEST_CASE("SYS_UID_MIN/MAX in the image's login.defs bound the ids", "[unit]") {
   TempDir dir;
   test::make_fake_image(dir.path());
-  test::write_text(dir.path() + "/etc/login.defs", "SYS_UID_MIN 200\nSYS_UID_MAX   300\n"
-                                                   "SYS_GID_MIN 200\nSYS_GID_MAX 250\n");
+  test::write_text(dir.path() + "/etc/login.defs",
+                   "SYS_UID_MIN 200\nSYS_UID_MAX   300\n"
+                   "SYS_GID_MIN 200\nSYS_GID_MAX 250\n");
   RootDir root(dir.path());
   ImageAccounts accounts(root);
   SystemUser u;
@@ -148,7 +152,8 @@ TEST_CASE("a user cannot be added to an image without /etc/passwd", "[unit]") {
     accounts.add_user(u, "overlay 'cis'");
     FAIL("expected an error");
   } catch (const Error& e) {
-    CHECK(std::string(e.what()) == "overlay 'cis': the image has no /etc/passwd to add user 'etcd' to");
+    CHECK(std::string(e.what()) ==
+          "overlay 'cis': the image has no /etc/passwd to add user 'etcd' to");
     CHECK(e.exit_code() == 4);
   }
 }
@@ -166,18 +171,21 @@ TEST_CASE("the built-in cis overlay adds etcd and locks down RKE2's config", "[r
   CHECK(read_file(root + "/etc/passwd").find(":etcd user:/nonexistent:/usr/sbin/nologin\n") !=
         std::string::npos);
   CHECK((lstat_path(root + "/etc/rancher/rke2")->st_mode & 07777) == 0700);
-  CHECK((lstat_path(root + "/etc/rancher/rke2/config.yaml.d/50-kiln-cis.yaml")->st_mode & 07777) == 0600);
+  CHECK((lstat_path(root + "/etc/rancher/rke2/config.yaml.d/50-kiln-cis.yaml")->st_mode & 07777) ==
+        0600);
   CHECK(path_exists(root + "/etc/sysctl.d/60-rke2-cis.conf"));
 }
 
-TEST_CASE("the built-in fips overlay adds fips=1 and fails clearly without a FIPS module", "[root]") {
+TEST_CASE("the built-in fips overlay adds fips=1 and fails clearly without a FIPS module",
+          "[root]") {
   if (!test::enter_root_test_namespace()) return;
   test::FakeBuild b;
   const std::string root = b.ctx.rootfs_dir;
   test::make_fake_image(root);
   apply_overlay(b.ctx, "fips", builtin_overlays_dir() + "/fips", {});
   CHECK(b.ctx.extra_cmdline == std::vector<std::string>{"fips=1"});
-  CHECK(read_file(root + "/etc/ssl/openssl.cnf").find("default_properties = fips=yes") != std::string::npos);
+  CHECK(read_file(root + "/etc/ssl/openssl.cnf").find("default_properties = fips=yes") !=
+        std::string::npos);
   try {
     check_overlay_requirements(b.ctx);
     FAIL("expected an error");

@@ -1,25 +1,28 @@
+#include "builder/overlay.hpp"
+
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 
-#include "builder/overlay.hpp"
 #include "builder/overlay_source.hpp"
 #include "builder/steps.hpp"
 #include "tests/builder/fake_image.hpp"
 #include "tests/support/tar_builder.hpp"
 #include "util/error.hpp"
-#include "util/sha256.hpp"
 #include "util/fs.hpp"
+#include "util/sha256.hpp"
 
 using namespace kiln;
 using test::TarBuilder;
 
 namespace {
 
-mode_t mode_of(const std::string& p) { return lstat_path(p)->st_mode & 07777; }
+mode_t mode_of(const std::string& p) {
+  return lstat_path(p)->st_mode & 07777;
+}
 
 std::string link_of(const std::string& p) {
   char buf[4096];
@@ -142,22 +145,26 @@ TEST_CASE("an overlay never writes through a symlink that leads out of the image
   test::write_text(src + "/etc/evil/planted", "x");
   auto [msg, code] = error_of([&] { apply_overlay(b.ctx, "site", src, {}); });
   // The directory entry etc/evil is the first member that meets the symlink.
-  CHECK(msg == "overlay 'site': member 'etc/evil' would be written through the absolute "
-               "symlink '/etc/evil' -> '" + outside.path() + "', which leads out of the image root");
+  CHECK(msg ==
+        "overlay 'site': member 'etc/evil' would be written through the absolute "
+        "symlink '/etc/evil' -> '" +
+            outside.path() + "', which leads out of the image root");
   CHECK(code == 2);
 
   const std::string tar = b.dir.path() + "/files-only.tar";
   TarBuilder().file("etc/evil/planted", "x").write(tar);
   std::tie(msg, code) = error_of([&] { apply_overlay(b.ctx, "files-only", tar, {}); });
-  CHECK(msg == "overlay 'files-only': member 'etc/evil/planted' would be written through the "
-               "absolute symlink '/etc/evil' -> '" + outside.path() +
-               "', which leads out of the image root");
+  CHECK(msg ==
+        "overlay 'files-only': member 'etc/evil/planted' would be written through the "
+        "absolute symlink '/etc/evil' -> '" +
+            outside.path() + "', which leads out of the image root");
 
   const std::string src2 = b.dir.path() + "/site2";
   test::write_text(src2 + "/etc/up/tmp/planted", "x");
   std::tie(msg, code) = error_of([&] { apply_overlay(b.ctx, "site2", src2, {}); });
-  CHECK(msg == "overlay 'site2': member 'etc/up' would be written through the symlink "
-               "'/etc/up' -> '../../../../../../..', which leads out of the image root");
+  CHECK(msg ==
+        "overlay 'site2': member 'etc/up' would be written through the symlink "
+        "'/etc/up' -> '../../../../../../..', which leads out of the image root");
   CHECK(list_dir(outside.path()).empty());
 }
 
@@ -169,7 +176,9 @@ TEST_CASE("overlays hold files, directories and symlinks only", "[root]") {
   mkdir_p(src + "/run");
   REQUIRE(::mkfifo((src + "/run/fifo").c_str(), 0600) == 0);
   auto [msg, code] = error_of([&] { apply_overlay(b.ctx, "site", src, {}); });
-  CHECK(msg == "overlay 'site': member 'run/fifo' is a FIFO; overlays hold files, directories and symlinks");
+  CHECK(
+      msg ==
+      "overlay 'site': member 'run/fifo' is a FIFO; overlays hold files, directories and symlinks");
   CHECK(code == 2);
 
   const std::string tar = b.dir.path() + "/dev.tar";
@@ -179,8 +188,9 @@ TEST_CASE("overlays hold files, directories and symlinks only", "[root]") {
   dev.mode = 0666;
   TarBuilder().entry(dev).write(tar);
   std::tie(msg, code) = error_of([&] { apply_overlay(b.ctx, "devs", tar, {}); });
-  CHECK(msg == "overlay 'devs': member 'dev/null' is a character device; overlays hold files, "
-               "directories and symlinks");
+  CHECK(msg ==
+        "overlay 'devs': member 'dev/null' is a character device; overlays hold files, "
+        "directories and symlinks");
 }
 
 TEST_CASE("spec file attributes resolve owners against the image's own accounts", "[root]") {
@@ -202,7 +212,8 @@ TEST_CASE("spec file attributes resolve owners against the image's own accounts"
 
   fa.owner = spec::Owner{"ghost", "ghost"};
   auto [msg, code] = error_of([&] { apply_overlay(b.ctx, "site", src, {fa}); });
-  CHECK(msg == "overlay 'site': owner of '/etc/app/app.conf': no user 'ghost' in the image's /etc/passwd");
+  CHECK(msg ==
+        "overlay 'site': owner of '/etc/app/app.conf': no user 'ghost' in the image's /etc/passwd");
   CHECK(code == 2);
 
   spec::FileAttributes missing;
@@ -268,7 +279,8 @@ TEST_CASE("the overlays step applies spec overlays in order and records their ha
   o2.sha256 = std::string(64, 'f');
   b.spec.overlays = {o1, o2};
   auto [msg, code] = error_of([&] { run_overlay_step(b.ctx); });
-  CHECK(msg.starts_with("sha256 mismatch for overlay 'second.tar' '" + second + "': expected ffff"));
+  CHECK(
+      msg.starts_with("sha256 mismatch for overlay 'second.tar' '" + second + "': expected ffff"));
   CHECK(code == 3);
 
   b.spec.overlays[1].sha256 = sha256_file(second);

@@ -46,7 +46,9 @@ TEST_CASE("pins install local files and archive members with their modes", "[roo
   const std::string tgz = b.dir.path() + "/crictl.tar.gz";
   TarBuilder().file("crictl", "crictl bytes", 0755).write(tgz, TarBuilder::Compression::Gzip);
   const std::string zip_like = b.dir.path() + "/bundle.tar.zst";
-  TarBuilder().file("./bundle/bin/helper", "helper", 0755).write(zip_like, TarBuilder::Compression::Zstd);
+  TarBuilder()
+      .file("./bundle/bin/helper", "helper", 0755)
+      .write(zip_like, TarBuilder::Compression::Zstd);
 
   auto t = binary("tool", tool, false, sha256_file(tool), "/usr/local/bin/tool");
   t.mode = 0750;
@@ -100,7 +102,9 @@ TEST_CASE("URL pins download once into the cache and are reused offline", "[root
   const std::string sha = sha256_hex(body);
   std::string url;
   {
-    test::HttpServer server([&](const test::HttpRequest&) { return test::HttpResponse{200, {}, body}; });
+    test::HttpServer server([&](const test::HttpRequest&) {
+      return test::HttpResponse{200, {}, body};
+    });
     url = server.url("/tool");
     b.spec.binaries = {binary("tool", url, true, sha, "/usr/local/bin/tool")};
     run_pin_step(b.ctx);
@@ -130,16 +134,18 @@ TEST_CASE("URL pin failures carry the input's name and kiln's exit codes", "[roo
     if (req.target == "/gone") return test::HttpResponse{404, {}, "no"};
     return test::HttpResponse{200, {}, "tampered"};
   });
-  b.spec.binaries = {binary("gone", server.url("/gone"), true, std::string(64, 'a'), "/usr/local/bin/gone")};
+  b.spec.binaries = {
+      binary("gone", server.url("/gone"), true, std::string(64, 'a'), "/usr/local/bin/gone")};
   auto [msg, code] = pin_error(b);
-  CHECK(msg == "download '" + server.url("/gone") + "': server answered HTTP 404, while fetching binary 'gone'");
+  CHECK(msg == "download '" + server.url("/gone") +
+                   "': server answered HTTP 404, while fetching binary 'gone'");
   CHECK(code == 4);
 
   const std::string want(64, 'b');
   b.spec.binaries = {binary("bad", server.url("/bad"), true, want, "/usr/local/bin/bad")};
   std::tie(msg, code) = pin_error(b);
-  CHECK(msg == "download '" + server.url("/bad") + "': sha256 mismatch: expected " + want + ", got " +
-                   sha256_hex("tampered") + ", while fetching binary 'bad'");
+  CHECK(msg == "download '" + server.url("/bad") + "': sha256 mismatch: expected " + want +
+                   ", got " + sha256_hex("tampered") + ", while fetching binary 'bad'");
   CHECK(code == 3);
   CHECK_FALSE(path_exists(download_cache_path(b.ctx.options.cache_dir, want)));
   CHECK(list_dir(dirname_of(download_cache_path(b.ctx.options.cache_dir, want))).empty());
@@ -152,7 +158,9 @@ TEST_CASE("a corrupted download cache entry is fetched again", "[root]") {
   const std::string body = "good bytes";
   const std::string sha = sha256_hex(body);
   test::write_text(download_cache_path(b.ctx.options.cache_dir, sha), "rotten");
-  test::HttpServer server([&](const test::HttpRequest&) { return test::HttpResponse{200, {}, body}; });
+  test::HttpServer server([&](const test::HttpRequest&) {
+    return test::HttpResponse{200, {}, body};
+  });
   b.spec.binaries = {binary("tool", server.url("/t"), true, sha, "/usr/local/bin/tool")};
   run_pin_step(b.ctx);
   CHECK(server.requests().size() == 1);

@@ -3,17 +3,18 @@
 // user that exists only in its private mount namespace (bind-mounted copies
 // of /etc/passwd, /etc/group, /etc/subuid and /etc/subgid), so the machine's
 // account files are never touched.
+#include "builder/rootless.hpp"
+
 #include <fcntl.h>
 #include <grp.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
-#include <unistd.h>
 
-#include <catch2/catch.hpp>
-
-#include "builder/rootless.hpp"
 #include "tests/support/tar_builder.hpp"
 #include "tests/support/test_support.hpp"
 #include "util/error.hpp"
@@ -41,7 +42,8 @@ constexpr uid_t kTestUid = 54321;
 constexpr unsigned long kSubStart = 300000;
 
 // Replaces `file` in this mount namespace with a copy plus `extra`.
-void bind_with_extra(const std::string& scratch, const std::string& file, const std::string& extra) {
+void bind_with_extra(const std::string& scratch, const std::string& file,
+                     const std::string& extra) {
   const std::string copy = scratch + "/" + basename_of(file);
   std::string text = read_file_if_exists(file).value_or("");
   test::write_text(copy, text + extra, 0644);
@@ -80,8 +82,10 @@ TEST_CASE("a non-root kiln build runs as root of a user namespace with subordina
       .dir("var/lib/app", 0750, 1234, 5678)
       .file("var/lib/app/state", "s", 0600, 1234, 5678)
       .write(tar);
-  test::write_text(dir + "/spec.yaml", "name: rl\nversion: \"1\"\nbase:\n  tarball:\n    path: base.tar\n"
-                                       "    sha256: " + sha256_file(tar) + "\noverlays: [cis]\n");
+  test::write_text(dir + "/spec.yaml",
+                   "name: rl\nversion: \"1\"\nbase:\n  tarball:\n    path: base.tar\n"
+                   "    sha256: " +
+                       sha256_file(tar) + "\noverlays: [cis]\n");
   REQUIRE(::chown(dir.c_str(), kTestUid, kTestUid) == 0);
   REQUIRE(::chown(tar.c_str(), kTestUid, kTestUid) == 0);
 
@@ -92,13 +96,15 @@ TEST_CASE("a non-root kiln build runs as root of a user namespace with subordina
     int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     ::dup2(fd, 2);
     ::dup2(fd, 1);
-    if (::chdir(dir.c_str()) != 0 || ::setgroups(0, nullptr) != 0 || ::setresgid(kTestUid, kTestUid, kTestUid) != 0 ||
+    if (::chdir(dir.c_str()) != 0 || ::setgroups(0, nullptr) != 0 ||
+        ::setresgid(kTestUid, kTestUid, kTestUid) != 0 ||
         ::setresuid(kTestUid, kTestUid, kTestUid) != 0) {
       ::_exit(120);
     }
     std::string kiln = test::bin("kiln");
     std::string cache = dir + "/cache";
-    const char* argv[] = {kiln.c_str(), "build", "spec.yaml", "-o", "out", "--cache-dir", cache.c_str(), "--keep-work", nullptr};
+    const char* argv[] = {kiln.c_str(),  "build",       "spec.yaml",   "-o",   "out",
+                          "--cache-dir", cache.c_str(), "--keep-work", nullptr};
     const char* envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/nonexistent", nullptr};
     ::execve(argv[0], const_cast<char**>(argv), const_cast<char**>(envp));
     ::_exit(127);

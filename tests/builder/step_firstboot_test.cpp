@@ -43,7 +43,8 @@ std::string link_of(const std::string& p) {
 
 }  // namespace
 
-TEST_CASE("the firstboot step installs kiln-firstboot, its unit, image.json and the seed", "[root]") {
+TEST_CASE("the firstboot step installs kiln-firstboot, its unit, image.json and the seed",
+          "[root]") {
   if (!test::enter_root_test_namespace()) return;
   test::FakeBuild b;
   const std::string r = b.ctx.rootfs_dir;
@@ -66,10 +67,13 @@ TEST_CASE("the firstboot step installs kiln-firstboot, its unit, image.json and 
   CHECK(link_of(r + "/etc/systemd/system/multi-user.target.wants/kiln-firstboot.service") ==
         "/usr/lib/systemd/system/kiln-firstboot.service");
   auto meta = nlohmann::json::parse(read_file(r + "/usr/lib/kiln/image.json"));
-  CHECK(meta == nlohmann::json{{"name", "test-image"}, {"version", "1"}, {"spec_sha256", std::string(64, '0')}});
+  CHECK(meta == nlohmann::json{{"name", "test-image"},
+                               {"version", "1"},
+                               {"spec_sha256", std::string(64, '0')}});
   CHECK((lstat_path(r + "/usr/lib/kiln/seed")->st_mode & 07777) == 0700);
   CHECK((lstat_path(r + "/usr/lib/kiln/seed/user-data")->st_mode & 07777) == 0600);
-  CHECK(read_file(r + "/usr/lib/kiln/seed/meta-data") == "instance-id: i-1\nlocal-hostname: node1\n");
+  CHECK(read_file(r + "/usr/lib/kiln/seed/meta-data") ==
+        "instance-id: i-1\nlocal-hostname: node1\n");
   CHECK_FALSE(path_exists(r + "/usr/lib/kiln/seed/network-config"));
   CHECK(b.ctx.resolved["seed"].size() == 64);
 }

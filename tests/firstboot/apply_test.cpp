@@ -1,9 +1,8 @@
 // `kiln-firstboot apply` on a fixture root: every applied key, the state it
 // leaves, and the status it reports.
 #include <catch2/catch.hpp>
-#include <sys/stat.h>
-
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include "tests/firstboot/firstboot_fixtures.hpp"
 #include "tests/support/test_support.hpp"
@@ -14,8 +13,10 @@ using namespace kiln;
 
 namespace {
 
-test::CliResult apply_seed(const std::string& seed, const std::string& root, std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv = {test::firstboot_bin(), "apply", "--seed", seed, "--root", root, "--no-start"};
+test::CliResult apply_seed(const std::string& seed, const std::string& root,
+                           std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv = {test::firstboot_bin(), "apply", "--seed", seed, "--root", root,
+                                   "--no-start"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return test::run_cli(argv);
 }
@@ -35,7 +36,8 @@ struct stat stat_of(const std::string& path) {
 
 size_t count(const std::string& text, const std::string& needle) {
   size_t n = 0;
-  for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
+  for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
+    ++n;
   return n;
 }
 
@@ -48,15 +50,16 @@ TEST_CASE("apply writes every supported key of the full seed to the root", "[uni
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   // The summary: one line, the duration in the middle varies.
-  CHECK(r.out.starts_with("kiln-firstboot: instance i-full from seed " + test::fixture("seeds/valid/full") +
-                          ": applied (10/11 steps ok, "));
+  CHECK(r.out.starts_with("kiln-firstboot: instance i-full from seed " +
+                          test::fixture("seeds/valid/full") + ": applied (10/11 steps ok, "));
   CHECK(r.out.ends_with("), rke2-server.service not started, 2 warnings\n"));
 
   // users: accounts, private groups, supplementary groups (created when
   // missing), passwords, homes with the skeleton, sudo rules.
   const std::string etc = root + "/etc";
   CHECK(line_of(etc + "/passwd", "kiln") == "kiln:x:1000:1000:kiln operator:/home/kiln:/bin/sh");
-  CHECK(line_of(etc + "/passwd", "alice") == "alice:x:1001:1001:Alice Operator:/home/alice:/bin/bash");
+  CHECK(line_of(etc + "/passwd", "alice") ==
+        "alice:x:1001:1001:Alice Operator:/home/alice:/bin/bash");
   CHECK(line_of(etc + "/passwd", "prometheus") == "prometheus:x:101:101::/home/prometheus:/bin/sh");
   CHECK(line_of(etc + "/group", "sudo") == "sudo:x:27:alice");
   CHECK(line_of(etc + "/group", "kube-admins") == "kube-admins:x:100:alice");
@@ -70,7 +73,8 @@ TEST_CASE("apply writes every supported key of the full seed to the root", "[uni
   CHECK(read_file(root + "/home/alice/.profile") == "# fixture profile\n");
   CHECK_FALSE(path_exists(root + "/home/prometheus"));  // system user: no home
   CHECK(read_file(etc + "/sudoers.d/90-kiln-users") ==
-        "# Written by kiln-firstboot from cloud-config users.\nkiln ALL=(ALL) NOPASSWD:ALL\nalice ALL=(ALL) NOPASSWD:ALL\n");
+        "# Written by kiln-firstboot from cloud-config users.\nkiln ALL=(ALL) NOPASSWD:ALL\nalice "
+        "ALL=(ALL) NOPASSWD:ALL\n");
   CHECK((stat_of(etc + "/sudoers.d/90-kiln-users").st_mode & 07777) == 0440);
 
   // ssh keys: top-level keys went to the default user.
@@ -83,14 +87,16 @@ TEST_CASE("apply writes every supported key of the full seed to the root", "[uni
 
   // hostname, hosts, timezone.
   CHECK(read_file(etc + "/hostname") == "node1\n");
-  CHECK(read_file(etc + "/hosts").find("127.0.1.1 node1.cluster.local node1\n") != std::string::npos);
+  CHECK(read_file(etc + "/hosts").find("127.0.1.1 node1.cluster.local node1\n") !=
+        std::string::npos);
   CHECK(test::snapshot(root)["/etc/localtime"].content == "/usr/share/zoneinfo/Europe/Berlin");
   CHECK(read_file(etc + "/timezone") == "Europe/Berlin\n");
 
   // network-config -> networkd.
   CHECK(test::list_tree(etc + "/systemd/network") ==
-        std::vector<std::string>{"10-kiln-eth0.link", "10-kiln-eth0.network", "10-kiln-eth1.network",
-                                 "10-kiln-vlan20.netdev", "10-kiln-vlan20.network"});
+        std::vector<std::string>{"10-kiln-eth0.link", "10-kiln-eth0.network",
+                                 "10-kiln-eth1.network", "10-kiln-vlan20.netdev",
+                                 "10-kiln-vlan20.network"});
 
   // write_files: content, mode, owner; append; deferred after users.
   CHECK(read_file(etc + "/motd") == "Welcome to a kiln node.\n");
@@ -112,7 +118,8 @@ TEST_CASE("apply writes every supported key of the full seed to the root", "[uni
   std::string config = read_file(etc + "/rancher/rke2/config.yaml.d/50-kiln.yaml");
   CHECK(config.find("token-file: \"/etc/rancher/rke2/kiln-token\"") != std::string::npos);
   CHECK(config.find("K10full-test-token") == std::string::npos);
-  CHECK(read_file(etc + "/rancher/rke2/registries.yaml").find("password: registry-secret") != std::string::npos);
+  CHECK(read_file(etc + "/rancher/rke2/registries.yaml").find("password: registry-secret") !=
+        std::string::npos);
 
   // State: raw data 0600 in a 0700 directory; the instance is complete.
   const std::string state = root + "/var/lib/kiln/instances/i-full";
@@ -134,13 +141,15 @@ TEST_CASE("apply writes every supported key of the full seed to the root", "[uni
     names.push_back(s["name"].get<std::string>());
     CHECK(s["duration_ms"].is_number_integer());
   }
-  CHECK(names == std::vector<std::string>{"users", "ssh-keys", "hostname", "timezone", "network", "bootcmd",
-                                          "write-files", "rke2", "write-files-deferred", "runcmd", "role"});
+  CHECK(names == std::vector<std::string>{"users", "ssh-keys", "hostname", "timezone", "network",
+                                          "bootcmd", "write-files", "rke2", "write-files-deferred",
+                                          "runcmd", "role"});
   CHECK(j["role"] == nlohmann::json({{"unit", "rke2-server.service"}, {"started", false}}));
   CHECK(j["warnings"].size() == 2);  // bootcmd and runcmd not run (--skip-commands)
 }
 
-TEST_CASE("a reboot does nothing; --force re-applies without duplicates; a new instance-id applies", "[unit]") {
+TEST_CASE("a reboot does nothing; --force re-applies without duplicates; a new instance-id applies",
+          "[unit]") {
   TempDir tmp;
   const std::string root = test::make_target_root(tmp.path() + "/root");
   const std::string seed = tmp.path() + "/seed";
@@ -154,12 +163,14 @@ TEST_CASE("a reboot does nothing; --force re-applies without duplicates; a new i
   // Same instance again (a reboot): nothing is touched but the status.
   auto again = apply_seed(seed, root, {"--skip-commands"});
   CHECK(again.exit_code == 0);
-  CHECK(again.out == "kiln-firstboot: instance i-full from seed " + seed + ": already applied; nothing to do\n");
+  CHECK(again.out ==
+        "kiln-firstboot: instance i-full from seed " + seed + ": already applied; nothing to do\n");
   auto second = test::snapshot(root);
   second.erase("/run/kiln/status.json");
   first.erase("/run/kiln/status.json");
   CHECK(second == first);
-  CHECK(nlohmann::json::parse(read_file(root + "/run/kiln/status.json"))["result"] == "already-applied");
+  CHECK(nlohmann::json::parse(read_file(root + "/run/kiln/status.json"))["result"] ==
+        "already-applied");
 
   // --force: every step again, and still one of everything.
   REQUIRE(apply_seed(seed, root, {"--skip-commands", "--force"}).exit_code == 0);
@@ -173,7 +184,8 @@ TEST_CASE("a reboot does nothing; --force re-applies without duplicates; a new i
   // A cloned disk with a new seed: a new instance-id runs again.
   test::write_text(seed + "/meta-data", "instance-id: i-clone\n");
   test::write_text(seed + "/user-data",
-                   "#cloud-config\nhostname: clone1\nwrite_files:\n  - {path: /etc/environment, content: \"CLONE=1\\n\", append: true}\n");
+                   "#cloud-config\nhostname: clone1\nwrite_files:\n  - {path: /etc/environment, "
+                   "content: \"CLONE=1\\n\", append: true}\n");
   auto clone = apply_seed(seed, root);
   CHECK(clone.exit_code == 0);
   CHECK(clone.out.find("instance i-clone") != std::string::npos);
@@ -208,13 +220,18 @@ TEST_CASE("a run cut short by power loss converges on the next boot without dupl
     if (!l.empty() && !l.starts_with("alice:")) shadow += l + "\n";
   }
   test::write_text(root + "/etc/shadow", shadow, 0640);
-  test::write_text(root + "/etc/group", "root:x:0:\ndaemon:x:1:\nsudo:x:27:\nshadow:x:42:\nnogroup:x:65534:\nalice:x:1000:\n");
+  test::write_text(
+      root + "/etc/group",
+      "root:x:0:\ndaemon:x:1:\nsudo:x:27:\nshadow:x:42:\nnogroup:x:65534:\nalice:x:1000:\n");
   test::write_text(root + "/etc/other.conf", "base\n");
   auto sha = [](const std::string& s) {
-    return test::run_cli({"sh", "-c", "printf %s \"$0\" | sha256sum | cut -d' ' -f1", s}).out.substr(0, 64);
+    return test::run_cli({"sh", "-c", "printf %s \"$0\" | sha256sum | cut -d' ' -f1", s})
+        .out.substr(0, 64);
   };
-  nlohmann::json progress = {{"done", nlohmann::json::array()},
-                             {"pending", {{"write_files[0]", sha("base\nadded\n")}, {"write_files[1]", sha("base\nagain\n")}}}};
+  nlohmann::json progress = {
+      {"done", nlohmann::json::array()},
+      {"pending",
+       {{"write_files[0]", sha("base\nadded\n")}, {"write_files[1]", sha("base\nagain\n")}}}};
   test::write_text(state + "/progress.json", progress.dump(), 0600);
 
   auto r = apply_seed(seed, root);
@@ -230,27 +247,37 @@ TEST_CASE("a run cut short by power loss converges on the next boot without dupl
   CHECK_FALSE(path_exists(state + "/in-progress"));
 }
 
-TEST_CASE("a failing step fails the run closed: users stay, runcmd and the role are skipped, exit 1", "[unit]") {
+TEST_CASE(
+    "a failing step fails the run closed: users stay, runcmd and the role are skipped, exit 1",
+    "[unit]") {
   TempDir tmp;
   const std::string root = test::make_target_root(tmp.path() + "/root");
   const std::string seed = tmp.path() + "/seed";
-  test::write_seed(seed,
-                   "#cloud-config\nusers: [alice]\nwrite_files:\n  - {path: /etc/blocked/file, content: x}\n"
-                   "runcmd:\n  - [touch, /ran]\nrke2:\n  role: server\n  cluster-init: true\n");
+  test::write_seed(
+      seed,
+      "#cloud-config\nusers: [alice]\nwrite_files:\n  - {path: /etc/blocked/file, content: x}\n"
+      "runcmd:\n  - [touch, /ran]\nrke2:\n  role: server\n  cluster-init: true\n");
   test::write_text(root + "/etc/blocked", "a file where a directory is needed\n");
   auto r = apply_seed(seed, root);
   CHECK(r.exit_code == 1);
-  CHECK(r.out.starts_with("kiln-firstboot: instance i-test from seed " + seed + ": failed (3/6 steps ok, "));
+  CHECK(r.out.starts_with("kiln-firstboot: instance i-test from seed " + seed +
+                          ": failed (3/6 steps ok, "));
   CHECK(line_of(root + "/etc/passwd", "alice").starts_with("alice:x:1000:"));
   auto j = nlohmann::json::parse(read_file(root + "/run/kiln/status.json"));
   CHECK(j["result"] == "failed");
   CHECK(j["exit_code"] == 1);
   std::map<std::string, std::string> status;
-  for (const auto& s : j["steps"]) status[s["name"].get<std::string>()] = s["status"].get<std::string>();
-  CHECK(status == std::map<std::string, std::string>{{"users", "ok"}, {"ssh-keys", "ok"}, {"write-files", "failed"},
-                                                     {"rke2", "ok"}, {"runcmd", "skipped"}, {"role", "skipped"}});
-  CHECK(j["errors"] == nlohmann::json::array({"write-files: open '" + root +
-                                               "/etc/blocked': Not a directory, while writing write_files[0]"}));
+  for (const auto& s : j["steps"])
+    status[s["name"].get<std::string>()] = s["status"].get<std::string>();
+  CHECK(status == std::map<std::string, std::string>{{"users", "ok"},
+                                                     {"ssh-keys", "ok"},
+                                                     {"write-files", "failed"},
+                                                     {"rke2", "ok"},
+                                                     {"runcmd", "skipped"},
+                                                     {"role", "skipped"}});
+  CHECK(j["errors"] ==
+        nlohmann::json::array({"write-files: open '" + root +
+                               "/etc/blocked': Not a directory, while writing write_files[0]"}));
   CHECK_FALSE(path_exists(root + "/var/lib/kiln/instances/i-test/complete"));
   CHECK(path_exists(root + "/var/lib/kiln/instances/i-test/in-progress"));
 
@@ -262,32 +289,42 @@ TEST_CASE("a failing step fails the run closed: users stay, runcmd and the role 
   CHECK(count(read_file(root + "/etc/passwd"), "\nalice:") == 1);
 }
 
-TEST_CASE("manage_etc_hosts: localhost keeps the rest of /etc/hosts; the default user gets bash when the image has it",
-          "[unit]") {
+TEST_CASE(
+    "manage_etc_hosts: localhost keeps the rest of /etc/hosts; the default user gets bash when the "
+    "image has it",
+    "[unit]") {
   TempDir tmp;
   const std::string root = test::make_target_root(tmp.path() + "/root");
   test::write_text(root + "/etc/hosts", "127.0.0.1 localhost\n127.0.1.1 old-name\n10.0.0.9 db\n");
   test::write_text(root + "/bin/bash", "", 0755);
   const std::string seed = tmp.path() + "/seed";
-  test::write_seed(seed, "#cloud-config\nmanage_etc_hosts: localhost\nfqdn: n1.lab\nusers: [default]\n");
+  test::write_seed(seed,
+                   "#cloud-config\nmanage_etc_hosts: localhost\nfqdn: n1.lab\nusers: [default]\n");
   REQUIRE(apply_seed(seed, root).exit_code == 0);
-  CHECK(read_file(root + "/etc/hosts") == "127.0.0.1 localhost\n127.0.1.1 n1.lab n1\n10.0.0.9 db\n");
+  CHECK(read_file(root + "/etc/hosts") ==
+        "127.0.0.1 localhost\n127.0.1.1 n1.lab n1\n10.0.0.9 db\n");
   CHECK(read_file(root + "/etc/hostname") == "n1\n");
-  CHECK(line_of(root + "/etc/passwd", "kiln") == "kiln:x:1000:1000:kiln operator:/home/kiln:/bin/bash");
+  CHECK(line_of(root + "/etc/passwd", "kiln") ==
+        "kiln:x:1000:1000:kiln operator:/home/kiln:/bin/bash");
 }
 
 TEST_CASE("apply usage errors and a missing seed are one line with exit 2", "[unit]") {
   TempDir tmp;
-  auto no_seed = test::run_cli({test::firstboot_bin(), "apply", "--root", tmp.path(), "--no-start"});
+  auto no_seed =
+      test::run_cli({test::firstboot_bin(), "apply", "--root", tmp.path(), "--no-start"});
   CHECK(no_seed.exit_code == 2);
-  CHECK(no_seed.err == "kiln-firstboot apply: --seed DIR is required (see 'kiln-firstboot apply --help')\n");
-  auto start = test::run_cli({test::firstboot_bin(), "apply", "--seed", tmp.path(), "--root", tmp.path()});
+  CHECK(no_seed.err ==
+        "kiln-firstboot apply: --seed DIR is required (see 'kiln-firstboot apply --help')\n");
+  auto start =
+      test::run_cli({test::firstboot_bin(), "apply", "--seed", tmp.path(), "--root", tmp.path()});
   CHECK(start.exit_code == 2);
-  CHECK(start.err == "kiln-firstboot apply: --root " + tmp.path() +
-                         " is not the running system; add --no-start (see 'kiln-firstboot apply --help')\n");
+  CHECK(start.err ==
+        "kiln-firstboot apply: --root " + tmp.path() +
+            " is not the running system; add --no-start (see 'kiln-firstboot apply --help')\n");
   auto missing = apply_seed(tmp.path() + "/nope", tmp.path());
   CHECK(missing.exit_code == 2);
-  CHECK(missing.err == "kiln-firstboot: error: open seed directory '" + tmp.path() + "/nope': No such file or directory\n");
+  CHECK(missing.err == "kiln-firstboot: error: open seed directory '" + tmp.path() +
+                           "/nope': No such file or directory\n");
   CHECK(test::list_tree(tmp.path()).empty());
 }
 
@@ -296,7 +333,8 @@ TEST_CASE("--json prints one event per step and the result", "[unit]") {
   const std::string root = test::make_target_root(tmp.path() + "/root");
   const std::string seed = tmp.path() + "/seed";
   test::write_seed(seed, "#cloud-config\nhostname: j1\n");
-  auto r = test::run_cli({test::firstboot_bin(), "--json", "apply", "--seed", seed, "--root", root, "--no-start"});
+  auto r = test::run_cli(
+      {test::firstboot_bin(), "--json", "apply", "--seed", seed, "--root", root, "--no-start"});
   REQUIRE(r.exit_code == 0);
   std::vector<nlohmann::json> events;
   for (const auto& l : split(r.out, '\n')) {

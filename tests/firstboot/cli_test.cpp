@@ -30,34 +30,46 @@ TEST_CASE("kiln-firstboot lists its commands; validate's usage errors are one li
   CHECK(h.out.find("\n  validate ") != std::string::npos);
   auto none = test::run_cli({test::bin("kiln-firstboot"), "validate"});
   CHECK(none.exit_code == 2);
-  CHECK(none.err == "kiln-firstboot validate: give --seed DIR or --user-data FILE (see 'kiln-firstboot validate --help')\n");
-  auto both = test::run_cli({test::bin("kiln-firstboot"), "validate", "--seed", "/x", "--user-data", "/y"});
+  CHECK(none.err ==
+        "kiln-firstboot validate: give --seed DIR or --user-data FILE (see 'kiln-firstboot "
+        "validate --help')\n");
+  auto both =
+      test::run_cli({test::bin("kiln-firstboot"), "validate", "--seed", "/x", "--user-data", "/y"});
   CHECK(both.exit_code == 2);
-  CHECK(both.err == "kiln-firstboot validate: --seed cannot be combined with --user-data, --meta-data or "
-                    "--network-config (see 'kiln-firstboot validate --help')\n");
-  auto missing = test::run_cli({test::bin("kiln-firstboot"), "validate", "--user-data", "/nonexistent/user-data"});
+  CHECK(both.err ==
+        "kiln-firstboot validate: --seed cannot be combined with --user-data, --meta-data or "
+        "--network-config (see 'kiln-firstboot validate --help')\n");
+  auto missing = test::run_cli(
+      {test::bin("kiln-firstboot"), "validate", "--user-data", "/nonexistent/user-data"});
   CHECK(missing.exit_code == 2);
-  CHECK(missing.err == "kiln-firstboot: error: open '/nonexistent/user-data': No such file or directory\n");
+  CHECK(missing.err ==
+        "kiln-firstboot: error: open '/nonexistent/user-data': No such file or directory\n");
 }
 
 TEST_CASE("validate checks separate files, each named in its diagnostics", "[unit]") {
   TempDir tmp;
   test::write_text(tmp.path() + "/ud.yaml", "#cloud-config\nhostname: ok\n");
   test::write_text(tmp.path() + "/nc.yaml", "version: 2\nethernets:\n  eth0: {dhcp4: maybe}\n");
-  auto ok = test::run_cli({test::bin("kiln-firstboot"), "validate", "--user-data", tmp.path() + "/ud.yaml"});
+  auto ok = test::run_cli(
+      {test::bin("kiln-firstboot"), "validate", "--user-data", tmp.path() + "/ud.yaml"});
   CHECK(ok.exit_code == 0);
   CHECK(ok.out == tmp.path() + "/ud.yaml: valid\n");
-  auto bad = test::run_cli({test::bin("kiln-firstboot"), "validate", "--user-data", tmp.path() + "/ud.yaml",
-                            "--network-config", tmp.path() + "/nc.yaml"});
+  auto bad = test::run_cli({test::bin("kiln-firstboot"), "validate", "--user-data",
+                            tmp.path() + "/ud.yaml", "--network-config", tmp.path() + "/nc.yaml"});
   CHECK(bad.exit_code == 2);
   CHECK(bad.out.empty());
-  CHECK(bad.err == tmp.path() + "/nc.yaml:3:17: ethernets.eth0.dhcp4 must be true or false, got 'maybe'\n" +
+  CHECK(bad.err == tmp.path() +
+                       "/nc.yaml:3:17: ethernets.eth0.dhcp4 must be true or false, got 'maybe'\n" +
                        "kiln-firstboot validate: 1 error in " + tmp.path() + "/ud.yaml\n");
 }
 
-TEST_CASE("the unit is ordered after local-fs, before the role and sshd, and without network-online", "[unit]") {
+TEST_CASE(
+    "the unit is ordered after local-fs, before the role and sshd, and without network-online",
+    "[unit]") {
   std::string unit = read_file(test::source_dir() + "/firstboot/units/kiln-firstboot.service");
-  auto has_line = [&](const std::string& line) { return unit.find("\n" + line + "\n") != std::string::npos; };
+  auto has_line = [&](const std::string& line) {
+    return unit.find("\n" + line + "\n") != std::string::npos;
+  };
   CHECK(has_line("Type=oneshot"));
   CHECK(has_line("RemainAfterExit=yes"));
   CHECK(has_line("ExecStart=/usr/lib/kiln/kiln-firstboot run"));

@@ -25,13 +25,16 @@ std::vector<std::string> strs(const std::vector<Diagnostic>& v) {
 }  // namespace
 
 TEST_CASE("hostname, fqdn, manage_etc_hosts and timezone are read", "[unit]") {
-  Plan p = plan_for("#cloud-config\nhostname: web1\nfqdn: web1.example.com\nmanage_etc_hosts: localhost\ntimezone: Europe/Berlin\n");
+  Plan p = plan_for(
+      "#cloud-config\nhostname: web1\nfqdn: web1.example.com\nmanage_etc_hosts: "
+      "localhost\ntimezone: Europe/Berlin\n");
   REQUIRE(p.valid());
   CHECK(p.short_hostname() == "web1");
   CHECK(p.fqdn() == "web1.example.com");
   CHECK(p.config.manage_etc_hosts == ManageEtcHosts::LocalhostLine);
   CHECK(p.config.timezone == "Europe/Berlin");
-  CHECK(plan_for("#cloud-config\nmanage_etc_hosts: yes\n").config.manage_etc_hosts == ManageEtcHosts::Full);
+  CHECK(plan_for("#cloud-config\nmanage_etc_hosts: yes\n").config.manage_etc_hosts ==
+        ManageEtcHosts::Full);
 }
 
 TEST_CASE("host names fall back to the meta-data's local-hostname, as cloud-init does", "[unit]") {
@@ -45,12 +48,17 @@ TEST_CASE("host names fall back to the meta-data's local-hostname, as cloud-init
 }
 
 TEST_CASE("valid cloud-init keys that kiln does not apply are warnings, never silence", "[unit]") {
-  Plan p = plan_for("#cloud-config\npackages: [vim]\nchpasswd: {expire: false}\nhostname: a\ngrowpart: {mode: auto}\n");
+  Plan p = plan_for(
+      "#cloud-config\npackages: [vim]\nchpasswd: {expire: false}\nhostname: a\ngrowpart: {mode: "
+      "auto}\n");
   CHECK(p.valid());
   CHECK(strs(p.warnings()) == std::vector<std::string>{
-                                  "ud:2:1: warning: 'packages' is valid cloud-config but kiln-firstboot does not support it; ignored",
-                                  "ud:3:1: warning: 'chpasswd' is valid cloud-config but kiln-firstboot does not support it; ignored",
-                                  "ud:5:1: warning: 'growpart' is valid cloud-config but kiln-firstboot does not support it; ignored",
+                                  "ud:2:1: warning: 'packages' is valid cloud-config but "
+                                  "kiln-firstboot does not support it; ignored",
+                                  "ud:3:1: warning: 'chpasswd' is valid cloud-config but "
+                                  "kiln-firstboot does not support it; ignored",
+                                  "ud:5:1: warning: 'growpart' is valid cloud-config but "
+                                  "kiln-firstboot does not support it; ignored",
                               });
 }
 
@@ -88,7 +96,8 @@ users:
   CHECK(c.ssh_authorized_keys == std::vector<std::string>{"ssh-rsa AAAAB3 carol@x"});
   CHECK(c.system);
   CHECK(strs(p.warnings()) ==
-        std::vector<std::string>{"ud:14:5: warning: users[2].uid is valid cloud-config but kiln-firstboot does not support it; ignored"});
+        std::vector<std::string>{"ud:14:5: warning: users[2].uid is valid cloud-config but "
+                                 "kiln-firstboot does not support it; ignored"});
 }
 
 TEST_CASE("top-level keys and meta-data public-keys go to the default user", "[unit]") {
@@ -103,9 +112,12 @@ TEST_CASE("top-level keys and meta-data public-keys go to the default user", "[u
   // No users key and no keys: nobody is created.
   CHECK(plan_for("#cloud-config\nhostname: a\n").config.users.empty());
   // users without "default": meta-data keys are a warning, not an install.
-  Plan q = plan_for("#cloud-config\nusers: [alice]\n", "instance-id: i-1\npublic-keys: {k1: ssh-ed25519 CCCC x@y}\n");
+  Plan q = plan_for("#cloud-config\nusers: [alice]\n",
+                    "instance-id: i-1\npublic-keys: {k1: ssh-ed25519 CCCC x@y}\n");
   CHECK(q.valid());
-  CHECK(strs(q.warnings()) == std::vector<std::string>{"md: warning: meta-data public-keys are not installed: users does not list 'default'"});
+  CHECK(strs(q.warnings()) ==
+        std::vector<std::string>{
+            "md: warning: meta-data public-keys are not installed: users does not list 'default'"});
 }
 
 TEST_CASE("write_files entries are decoded at validation time", "[unit]") {
@@ -147,7 +159,8 @@ write_files:
 }
 
 TEST_CASE("bootcmd and runcmd take argv lists and shell strings", "[unit]") {
-  Plan p = plan_for("#cloud-config\nbootcmd:\n  - echo $HOME > /x\nruncmd:\n  - [ls, -l, /]\n  - 'true'\n");
+  Plan p = plan_for(
+      "#cloud-config\nbootcmd:\n  - echo $HOME > /x\nruncmd:\n  - [ls, -l, /]\n  - 'true'\n");
   REQUIRE(p.valid());
   REQUIRE(p.config.bootcmd.size() == 1);
   CHECK(p.config.bootcmd[0].shell);
@@ -158,14 +171,16 @@ TEST_CASE("bootcmd and runcmd take argv lists and shell strings", "[unit]") {
 }
 
 TEST_CASE("every error in a document is reported, with its position", "[unit]") {
-  Plan p = plan_for("#cloud-config\nhostname: [x]\ntimezone: 5/../x\nusers: 3\nwrite_files: {}\nrunmcd: []\n");
-  CHECK(strs(p.errors()) == std::vector<std::string>{
-                                "ud:2:11: hostname must be a string, got a sequence",
-                                "ud:3:11: timezone must be a zoneinfo name such as Europe/Berlin, got '5/../x'",
-                                "ud:4:8: users[0] user name '3' must match [a-z_][a-z0-9_-]*",
-                                "ud:5:14: write_files must be a list, got a mapping",
-                                "ud:6:1: unknown key 'runmcd' in cloud-config; did you mean 'runcmd'?",
-                            });
+  Plan p = plan_for(
+      "#cloud-config\nhostname: [x]\ntimezone: 5/../x\nusers: 3\nwrite_files: {}\nrunmcd: []\n");
+  CHECK(strs(p.errors()) ==
+        std::vector<std::string>{
+            "ud:2:11: hostname must be a string, got a sequence",
+            "ud:3:11: timezone must be a zoneinfo name such as Europe/Berlin, got '5/../x'",
+            "ud:4:8: users[0] user name '3' must match [a-z_][a-z0-9_-]*",
+            "ud:5:14: write_files must be a list, got a mapping",
+            "ud:6:1: unknown key 'runmcd' in cloud-config; did you mean 'runcmd'?",
+        });
 }
 
 TEST_CASE("secret values never appear in validation messages", "[unit]") {

@@ -1,7 +1,8 @@
-#include <catch2/catch.hpp>
+#include "firstboot/codec.hpp"
+
 #include <zlib.h>
 
-#include "firstboot/codec.hpp"
+#include <catch2/catch.hpp>
 
 using namespace kiln::firstboot;
 
@@ -21,7 +22,8 @@ std::string gzip_of(const std::string& data) {
 }
 }  // namespace
 
-TEST_CASE("base64 decodes with padding and line breaks, and rejects bad input with a reason", "[unit]") {
+TEST_CASE("base64 decodes with padding and line breaks, and rejects bad input with a reason",
+          "[unit]") {
   CHECK(*base64_decode("aGVsbG8=").data == "hello");
   CHECK(*base64_decode("aGVs\nbG8h").data == "hello!");
   CHECK(*base64_decode("aA==").data == "h");
@@ -32,7 +34,8 @@ TEST_CASE("base64 decodes with padding and line breaks, and rejects bad input wi
   CHECK(base64_decode("aA==aGk=").error == "data after '=' padding at offset 4");
 }
 
-TEST_CASE("gunzip inflates concatenated members, and bounds output and reports corruption", "[unit]") {
+TEST_CASE("gunzip inflates concatenated members, and bounds output and reports corruption",
+          "[unit]") {
   std::string a = gzip_of("first ");
   std::string b = gzip_of("second");
   CHECK(looks_gzipped(a));

@@ -1,6 +1,5 @@
 // bootcmd and runcmd, run chrooted in a root that has a shell (busybox).
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "tests/firstboot/firstboot_fixtures.hpp"
@@ -31,7 +30,8 @@ runcmd:
   - echo "$KILN_INSTANCE_ID" >> /ran-after
 )");
   auto run = [&] {
-    return test::run_cli({test::firstboot_bin(), "apply", "--seed", seed, "--root", root, "--no-start"});
+    return test::run_cli(
+        {test::firstboot_bin(), "apply", "--seed", seed, "--root", root, "--no-start"});
   };
   auto first = run();
   CHECK(first.exit_code == 1);
@@ -58,10 +58,12 @@ runcmd:
   CHECK(read_file(root + "/bootcmd-saw") == "no\n");
 
   // Commands inside a root need root; --skip-commands records them as skipped.
-  test::write_seed(seed, "#cloud-config\nruncmd:\n  - [touch, /never]\n", std::string("instance-id: i-skip\n"));
-  auto skipped = test::run_cli({test::firstboot_bin(), "apply", "--seed", seed, "--root", root, "--no-start",
-                                "--skip-commands"});
+  test::write_seed(seed, "#cloud-config\nruncmd:\n  - [touch, /never]\n",
+                   std::string("instance-id: i-skip\n"));
+  auto skipped = test::run_cli({test::firstboot_bin(), "apply", "--seed", seed, "--root", root,
+                                "--no-start", "--skip-commands"});
   CHECK(skipped.exit_code == 0);
-  CHECK(skipped.err.find("warning: runcmd: 1 command(s) not run (--skip-commands)") != std::string::npos);
+  CHECK(skipped.err.find("warning: runcmd: 1 command(s) not run (--skip-commands)") !=
+        std::string::npos);
   CHECK_FALSE(path_exists(root + "/never"));
 }

@@ -1,13 +1,14 @@
 // Datasources other than volumes: the kernel command line (directory and
 // http seeds), EC2 IMDSv2 served on 127.0.0.1, ConfigDrive's layout, the
 // baked-in seed, and the probe order.
-#include <catch2/catch.hpp>
+#include "firstboot/datasource.hpp"
 
 #include <atomic>
 #include <chrono>
+
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "firstboot/datasource.hpp"
 #include "tests/firstboot/firstboot_fixtures.hpp"
 #include "tests/support/http_server.hpp"
 #include "tests/support/test_support.hpp"
@@ -20,7 +21,8 @@ using namespace kiln::firstboot;
 namespace {
 
 test::CliResult run_agent_cli(const std::string& root, std::vector<std::string> extra) {
-  std::vector<std::string> argv = {test::firstboot_bin(), "run", "--root", root, "--no-start", "--no-journal"};
+  std::vector<std::string> argv = {test::firstboot_bin(), "run",         "--root", root,
+                                   "--no-start",          "--no-journal"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return test::run_cli(argv);
 }
@@ -67,18 +69,22 @@ test::HttpResponse imds(const test::HttpRequest& req, const std::string& user_da
 
 }  // namespace
 
-TEST_CASE("ds=nocloud;s=file:///DIR/ on the kernel command line, with h= overriding the host name", "[unit]") {
+TEST_CASE("ds=nocloud;s=file:///DIR/ on the kernel command line, with h= overriding the host name",
+          "[unit]") {
   TempDir tmp;
   const std::string root = test::make_target_root(tmp.path() + "/root");
-  test::write_seed(tmp.path() + "/seed", "#cloud-config\nwrite_files: [{path: /etc/from-cmdline, content: yes}]\n");
-  auto r = run_agent_cli(root, {"--cmdline", "ro quiet ds=nocloud;s=file://" + tmp.path() + "/seed/;h=cmdline-host",
-                                "--sources", "cmdline,seed"});
+  test::write_seed(tmp.path() + "/seed",
+                   "#cloud-config\nwrite_files: [{path: /etc/from-cmdline, content: yes}]\n");
+  auto r = run_agent_cli(
+      root, {"--cmdline", "ro quiet ds=nocloud;s=file://" + tmp.path() + "/seed/;h=cmdline-host",
+             "--sources", "cmdline,seed"});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(read_file(root + "/etc/from-cmdline") == "yes");
   CHECK(read_file(root + "/etc/hostname") == "cmdline-host\n");
   auto s = status_of(root);
-  CHECK(s["datasource"] == nlohmann::json({{"name", "cmdline"}, {"location", "file://" + tmp.path() + "/seed/"}}));
+  CHECK(s["datasource"] ==
+        nlohmann::json({{"name", "cmdline"}, {"location", "file://" + tmp.path() + "/seed/"}}));
 }
 
 TEST_CASE("ds=nocloud-net;s=http://.../ fetches the seed over HTTP", "[unit]") {
@@ -95,14 +101,16 @@ TEST_CASE("ds=nocloud-net;s=http://.../ fetches the seed over HTTP", "[unit]") {
     }
     return r;
   });
-  auto r = run_agent_cli(root, {"--cmdline", "ds=nocloud-net;s=" + server.url("/seeds/n1/"), "--sources", "cmdline"});
+  auto r = run_agent_cli(
+      root, {"--cmdline", "ds=nocloud-net;s=" + server.url("/seeds/n1/"), "--sources", "cmdline"});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(read_file(root + "/etc/hostname") == "from-http\n");
   CHECK(status_of(root)["instance_id"] == "i-net");
   std::vector<std::string> asked;
   for (const auto& q : server.requests()) asked.push_back(q.target);
-  CHECK(asked == std::vector<std::string>{"/seeds/n1/meta-data", "/seeds/n1/user-data", "/seeds/n1/network-config"});
+  CHECK(asked == std::vector<std::string>{"/seeds/n1/meta-data", "/seeds/n1/user-data",
+                                          "/seeds/n1/network-config"});
 }
 
 TEST_CASE("an http seed that is not there fails within its bound", "[unit]") {
@@ -119,9 +127,12 @@ TEST_CASE("an http seed that is not there fails within its bound", "[unit]") {
 
 TEST_CASE("a malformed kernel command line is invalid data, exit 2, one line", "[unit]") {
   TempDir tmp;
-  auto r = run_agent_cli(tmp.path(), {"--cmdline", "ds=nocloud;s=http://10.0.0.1/seed", "--sources", "cmdline"});
+  auto r = run_agent_cli(
+      tmp.path(), {"--cmdline", "ds=nocloud;s=http://10.0.0.1/seed", "--sources", "cmdline"});
   CHECK(r.exit_code == 2);
-  CHECK(r.err == "kiln-firstboot: error: kernel command line: seed 'http://10.0.0.1/seed' must end with '/'\n");
+  CHECK(r.err ==
+        "kiln-firstboot: error: kernel command line: seed 'http://10.0.0.1/seed' must end with "
+        "'/'\n");
   CHECK(status_of(tmp.path())["result"] == "invalid");
 }
 
@@ -139,17 +150,20 @@ TEST_CASE("EC2 IMDSv2: token first, then instance-id, host name, keys and user-d
   CHECK(s["instance_id"] == "i-0123456789abcdef0");
   CHECK(read_file(root + "/etc/hostname") == "ip-10-0-0-5\n");
   CHECK(read_file(root + "/etc/from-imds") == "yes");
-  CHECK(read_file(root + "/home/kiln/.ssh/authorized_keys") == "ssh-ed25519 AAAAIMDS0 ops@ec2\nssh-rsa AAAAIMDS1 backup@ec2\n");
+  CHECK(read_file(root + "/home/kiln/.ssh/authorized_keys") ==
+        "ssh-ed25519 AAAAIMDS0 ops@ec2\nssh-rsa AAAAIMDS1 backup@ec2\n");
   auto requests = server.requests();
   REQUIRE_FALSE(requests.empty());
   CHECK(requests.front().method == "PUT");
   CHECK(requests.front().header("x-aws-ec2-metadata-token-ttl-seconds") == "21600");
-  for (size_t i = 1; i < requests.size(); ++i) CHECK(requests[i].header("x-aws-ec2-metadata-token") == "TOKEN-abc");
+  for (size_t i = 1; i < requests.size(); ++i)
+    CHECK(requests[i].header("x-aws-ec2-metadata-token") == "TOKEN-abc");
 }
 
 TEST_CASE("IMDS without user-data still yields the instance", "[unit]") {
   test::HttpServer server([](const test::HttpRequest& req) { return imds(req, ""); });
-  auto s = read_imds(server.url(""), std::chrono::milliseconds(2000), std::chrono::milliseconds(5000));
+  auto s =
+      read_imds(server.url(""), std::chrono::milliseconds(2000), std::chrono::milliseconds(5000));
   REQUIRE(s);
   CHECK(s->user_data.data.empty());
   CHECK(s->meta->instance_id == "i-0123456789abcdef0");
@@ -160,7 +174,8 @@ TEST_CASE("a missing or hung IMDS costs a bounded time, never a hung boot", "[un
   using Clock = std::chrono::steady_clock;
   // Nothing listens: connection refused, retried until the budget is spent.
   auto t0 = Clock::now();
-  CHECK_FALSE(read_imds("http://127.0.0.1:1", std::chrono::milliseconds(500), std::chrono::seconds(5)));
+  CHECK_FALSE(
+      read_imds("http://127.0.0.1:1", std::chrono::milliseconds(500), std::chrono::seconds(5)));
   CHECK(Clock::now() - t0 < std::chrono::seconds(3));
   // An endpoint that accepts and never answers.
   test::HttpServer stall([](const test::HttpRequest&) {
@@ -183,8 +198,9 @@ TEST_CASE("a missing or hung IMDS costs a bounded time, never a hung boot", "[un
 TEST_CASE("ConfigDrive: meta_data.json and user_data in the OpenStack layout", "[unit]") {
   TempDir tmp;
   const std::string d = tmp.path() + "/openstack/latest";
-  test::write_text(d + "/meta_data.json",
-                   R"({"uuid": "83679162-1378-4288-a2d4-70e13ec132aa", "hostname": "os-node.novalocal",
+  test::write_text(
+      d + "/meta_data.json",
+      R"({"uuid": "83679162-1378-4288-a2d4-70e13ec132aa", "hostname": "os-node.novalocal",
   "public_keys": {"mykey": "ssh-ed25519 AAAACD os@x"}})");
   test::write_text(d + "/user_data", "#cloud-config\nhostname: cd\n");
   test::write_text(d + "/network_data.json", "{}");
@@ -197,7 +213,8 @@ TEST_CASE("ConfigDrive: meta_data.json and user_data in the OpenStack layout", "
   CHECK(s.user_data.data == "#cloud-config\nhostname: cd\n");
   REQUIRE(s.read_problems.size() == 1);
   CHECK(s.read_problems[0].str() ==
-        "/dev/sr0/openstack/latest/network_data.json: warning: is not applied; kiln-firstboot configures the network "
+        "/dev/sr0/openstack/latest/network_data.json: warning: is not applied; kiln-firstboot "
+        "configures the network "
         "from NoCloud network-config only");
 
   test::write_text(d + "/meta_data.json", "{\n  \"uuid\": \"x\",\n  oops\n}");
@@ -206,11 +223,14 @@ TEST_CASE("ConfigDrive: meta_data.json and user_data in the OpenStack layout", "
   CHECK(bad.read_problems[0].str() == "/dev/sr0/openstack/latest/meta_data.json:3:3: invalid JSON");
 }
 
-TEST_CASE("the probe order: the kernel command line before the baked seed, which comes last", "[unit]") {
+TEST_CASE("the probe order: the kernel command line before the baked seed, which comes last",
+          "[unit]") {
   TempDir tmp;
   const std::string root = test::make_target_root(tmp.path() + "/root");
-  test::write_seed(root + "/usr/lib/kiln/seed", "#cloud-config\nhostname: baked\n", std::string("instance-id: i-baked\n"));
-  test::write_seed(tmp.path() + "/cmdline-seed", "#cloud-config\nhostname: cmdline\n", std::string("instance-id: i-cmd\n"));
+  test::write_seed(root + "/usr/lib/kiln/seed", "#cloud-config\nhostname: baked\n",
+                   std::string("instance-id: i-baked\n"));
+  test::write_seed(tmp.path() + "/cmdline-seed", "#cloud-config\nhostname: cmdline\n",
+                   std::string("instance-id: i-cmd\n"));
 
   ProbeOptions o;
   o.root = root;
@@ -232,7 +252,8 @@ TEST_CASE("the probe order: the kernel command line before the baked seed, which
   auto third = probe_datasources(o);
   REQUIRE(third.seed);
   CHECK(third.seed->instance_id_override == "iid-from-cmdline");
-  auto r = run_agent_cli(root, {"--cmdline", "ds=nocloud;i=iid-from-cmdline", "--sources", "cmdline,seed"});
+  auto r = run_agent_cli(
+      root, {"--cmdline", "ds=nocloud;i=iid-from-cmdline", "--sources", "cmdline,seed"});
   CHECK(r.exit_code == 0);
   CHECK(status_of(root)["instance_id"] == "iid-from-cmdline");
   CHECK(read_file(root + "/etc/hostname") == "baked\n");
@@ -248,15 +269,18 @@ TEST_CASE("no datasource: exit 3, nothing applied, the status says what was trie
   auto s = status_of(root);
   CHECK(s["result"] == "no-datasource");
   CHECK(s["exit_code"] == 3);
-  CHECK(s["warnings"] == nlohmann::json::array({"cmdline: no ds=nocloud", "imds: not EC2", "seed: no /usr/lib/kiln/seed"}));
+  CHECK(s["warnings"] == nlohmann::json::array({"cmdline: no ds=nocloud", "imds: not EC2",
+                                                "seed: no /usr/lib/kiln/seed"}));
   auto after = test::snapshot(root);
   after.erase("/run/kiln/status.json");
   after.erase("/run/kiln");
   after.erase("/run");
   CHECK(after == before);
-  auto bad = test::run_cli({test::firstboot_bin(), "run", "--root", root, "--no-start", "--sources", "cmdline,floppy"});
+  auto bad = test::run_cli(
+      {test::firstboot_bin(), "run", "--root", root, "--no-start", "--sources", "cmdline,floppy"});
   CHECK(bad.exit_code == 2);
   CHECK(bad.err ==
-        "kiln-firstboot run: unknown datasource 'floppy' in --sources (known: cmdline, nocloud, configdrive, imds, seed) "
+        "kiln-firstboot run: unknown datasource 'floppy' in --sources (known: cmdline, nocloud, "
+        "configdrive, imds, seed) "
         "(see 'kiln-firstboot run --help')\n");
 }

@@ -1,9 +1,10 @@
 #include "tests/firstboot/fake_systemd.hpp"
 
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+
+#include <sys/socket.h>
 
 #include "util/error.hpp"
 #include "util/sd_bus_ptr.hpp"
@@ -11,7 +12,9 @@
 namespace kiln::test {
 namespace {
 
-FakeSystemd* self(void* userdata) { return static_cast<FakeSystemd*>(userdata); }
+FakeSystemd* self(void* userdata) {
+  return static_cast<FakeSystemd*>(userdata);
+}
 
 int on_reload(sd_bus_message* m, void* userdata, sd_bus_error* /*error*/) {
   self(userdata)->record("Reload");
@@ -58,12 +61,15 @@ int on_unit_job(sd_bus_message* m, void* userdata, sd_bus_error* error, const ch
   if (r < 0) return r;
   self(userdata)->record(std::string(method) + " " + unit + " " + mode);
   if (std::string(method) == "StartUnit" && !self(userdata)->start_error_.empty()) {
-    return sd_bus_error_set(error, "org.freedesktop.systemd1.NoSuchUnit", self(userdata)->start_error_.c_str());
+    return sd_bus_error_set(error, "org.freedesktop.systemd1.NoSuchUnit",
+                            self(userdata)->start_error_.c_str());
   }
   return sd_bus_reply_method_return(m, "o", "/org/freedesktop/systemd1/job/42");
 }
 
-int on_start(sd_bus_message* m, void* userdata, sd_bus_error* error) { return on_unit_job(m, userdata, error, "StartUnit"); }
+int on_start(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+  return on_unit_job(m, userdata, error, "StartUnit");
+}
 int on_restart(sd_bus_message* m, void* userdata, sd_bus_error* error) {
   return on_unit_job(m, userdata, error, "ReloadOrTryRestartUnit");
 }
@@ -76,8 +82,9 @@ int on_load(sd_bus_message* m, void* userdata, sd_bus_error* /*error*/) {
   return sd_bus_reply_method_return(m, "o", "/org/freedesktop/systemd1/unit/fake_2eservice");
 }
 
-int get_active_state(sd_bus* /*bus*/, const char* /*path*/, const char* /*iface*/, const char* /*prop*/,
-                     sd_bus_message* reply, void* userdata, sd_bus_error* /*error*/) {
+int get_active_state(sd_bus* /*bus*/, const char* /*path*/, const char* /*iface*/,
+                     const char* /*prop*/, sd_bus_message* reply, void* userdata,
+                     sd_bus_error* /*error*/) {
   FakeSystemd* f = self(userdata);
   size_t i = std::min(f->state_queries_, f->states_.size() - 1);
   ++f->state_queries_;
@@ -104,7 +111,8 @@ const sd_bus_vtable kUnit[] = {
 
 FakeSystemd::FakeSystemd() {
   int fds[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw_errno("socketpair", "fake systemd");
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    throw_errno("socketpair", "fake systemd");
   server_fd_ = fds[0];
   client_fd_ = fds[1];
   thread_ = std::thread([this] {
@@ -118,8 +126,8 @@ FakeSystemd::FakeSystemd() {
     sd_bus_set_anonymous(bus.get(), 1);
     sd_bus_slot* s1 = nullptr;
     sd_bus_slot* s2 = nullptr;
-    sd_bus_add_object_vtable(bus.get(), &s1, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
-                             kManager, this);
+    sd_bus_add_object_vtable(bus.get(), &s1, "/org/freedesktop/systemd1",
+                             "org.freedesktop.systemd1.Manager", kManager, this);
     sd_bus_add_object_vtable(bus.get(), &s2, "/org/freedesktop/systemd1/unit/fake_2eservice",
                              "org.freedesktop.systemd1.Unit", kUnit, this);
     SdBusSlotPtr slot1(s1);

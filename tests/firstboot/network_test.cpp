@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <map>
+
+#include <catch2/catch.hpp>
 
 #include "firstboot/network_config.hpp"
 
@@ -42,20 +42,25 @@ TEST_CASE("network-config v2 becomes .network, .link and .netdev files", "[unit]
 )");
   REQUIRE(files.size() == 5);
   CHECK(files["10-kiln-eth0.link"] ==
-        "# Written by kiln-firstboot from network-config.\n[Match]\nMACAddress=52:54:00:12:34:56\n\n[Link]\nName=lan0\n");
-  CHECK(files["10-kiln-eth0.network"] == "# Written by kiln-firstboot from network-config.\n"
-                                         "[Match]\nName=lan0\n\n[Link]\nMTUBytes=9000\n\n"
-                                         "[Network]\nDHCP=no\nLinkLocalAddressing=ipv6\n"
-                                         "Address=10.0.0.10/24\nAddress=fd00::10/64\nGateway=10.0.0.1\n"
-                                         "DNS=10.0.0.2\nDomains=lab\n\n"
-                                         "[Route]\nDestination=192.168.0.0/16\nGateway=10.0.0.254\nMetric=5\n");
-  CHECK(files["10-kiln-eth1.network"] == "# Written by kiln-firstboot from network-config.\n"
-                                         "[Match]\nName=eth1\n\n[Link]\nRequiredForOnline=no\n\n"
-                                         "[Network]\nDHCP=yes\nVLAN=vlan20\n");
+        "# Written by kiln-firstboot from "
+        "network-config.\n[Match]\nMACAddress=52:54:00:12:34:56\n\n[Link]\nName=lan0\n");
+  CHECK(files["10-kiln-eth0.network"] ==
+        "# Written by kiln-firstboot from network-config.\n"
+        "[Match]\nName=lan0\n\n[Link]\nMTUBytes=9000\n\n"
+        "[Network]\nDHCP=no\nLinkLocalAddressing=ipv6\n"
+        "Address=10.0.0.10/24\nAddress=fd00::10/64\nGateway=10.0.0.1\n"
+        "DNS=10.0.0.2\nDomains=lab\n\n"
+        "[Route]\nDestination=192.168.0.0/16\nGateway=10.0.0.254\nMetric=5\n");
+  CHECK(files["10-kiln-eth1.network"] ==
+        "# Written by kiln-firstboot from network-config.\n"
+        "[Match]\nName=eth1\n\n[Link]\nRequiredForOnline=no\n\n"
+        "[Network]\nDHCP=yes\nVLAN=vlan20\n");
   CHECK(files["10-kiln-vlan20.netdev"] ==
-        "# Written by kiln-firstboot from network-config.\n[NetDev]\nName=vlan20\nKind=vlan\n\n[VLAN]\nId=20\n");
-  CHECK(files["10-kiln-vlan20.network"] == "# Written by kiln-firstboot from network-config.\n"
-                                           "[Match]\nName=vlan20\n\n[Network]\nDHCP=ipv4\nLinkLocalAddressing=ipv6\n");
+        "# Written by kiln-firstboot from "
+        "network-config.\n[NetDev]\nName=vlan20\nKind=vlan\n\n[VLAN]\nId=20\n");
+  CHECK(files["10-kiln-vlan20.network"] ==
+        "# Written by kiln-firstboot from network-config.\n"
+        "[Match]\nName=vlan20\n\n[Network]\nDHCP=ipv4\nLinkLocalAddressing=ipv6\n");
 }
 
 TEST_CASE("network-config v1 physical, nameserver and route entries", "[unit]") {
@@ -79,27 +84,35 @@ config:
     search: [corp]
 )");
   REQUIRE(files.size() == 3);
-  CHECK(files["10-kiln-eth0.network"] == "# Written by kiln-firstboot from network-config.\n"
-                                         "[Match]\nName=eth0\n\n[Network]\nDHCP=no\nLinkLocalAddressing=ipv6\n"
-                                         "Address=10.1.0.5/16\nGateway=10.1.0.1\nDNS=10.1.0.2\nDNS=9.9.9.9\nDomains=corp\n\n"
-                                         "[Route]\nDestination=172.16.0.0/12\nGateway=10.1.0.254\n");
+  CHECK(files["10-kiln-eth0.network"] ==
+        "# Written by kiln-firstboot from network-config.\n"
+        "[Match]\nName=eth0\n\n[Network]\nDHCP=no\nLinkLocalAddressing=ipv6\n"
+        "Address=10.1.0.5/16\nGateway=10.1.0.1\nDNS=10.1.0.2\nDNS=9.9.9.9\nDomains=corp\n\n"
+        "[Route]\nDestination=172.16.0.0/12\nGateway=10.1.0.254\n");
   CHECK(files["10-kiln-eth1.link"] ==
-        "# Written by kiln-firstboot from network-config.\n[Match]\nMACAddress=52:54:00:00:00:01\n\n[Link]\nName=eth1\n");
-  CHECK(files["10-kiln-eth1.network"] == "# Written by kiln-firstboot from network-config.\n"
-                                         "[Match]\nName=eth1\n\n[Network]\nDHCP=ipv6\nDNS=9.9.9.9\nDomains=corp\n");
+        "# Written by kiln-firstboot from "
+        "network-config.\n[Match]\nMACAddress=52:54:00:00:00:01\n\n[Link]\nName=eth1\n");
+  CHECK(files["10-kiln-eth1.network"] ==
+        "# Written by kiln-firstboot from network-config.\n"
+        "[Match]\nName=eth1\n\n[Network]\nDHCP=ipv6\nDNS=9.9.9.9\nDomains=corp\n");
 }
 
-TEST_CASE("network-config problems are reported with positions; unsupported netplan keys warn", "[unit]") {
+TEST_CASE("network-config problems are reported with positions; unsupported netplan keys warn",
+          "[unit]") {
   Diagnostics d("nc");
-  auto c = parse_network_config("version: 2\nethernets:\n  eth0:\n    wakeonlan: true\n    gateway4: 300.1.1.1\n"
-                                "    match: {}\n    set-name: x\n", d);
+  auto c = parse_network_config(
+      "version: 2\nethernets:\n  eth0:\n    wakeonlan: true\n    gateway4: 300.1.1.1\n"
+      "    match: {}\n    set-name: x\n",
+      d);
   CHECK_FALSE(c);
   std::vector<std::string> got;
   for (const auto& i : d.items()) got.push_back(i.str());
-  CHECK(got == std::vector<std::string>{
-                   "nc:6:12: ethernets.eth0.match needs name, macaddress or driver",
-                   "nc:7:15: ethernets.eth0.set-name needs match.macaddress (renaming is done by MAC address)",
-                   "nc:4:5: warning: ethernets.eth0.wakeonlan is not supported by kiln-firstboot; ignored",
-                   "nc:5:15: ethernets.eth0.gateway4 must be an IP address, got '300.1.1.1'",
-               });
+  CHECK(got ==
+        std::vector<std::string>{
+            "nc:6:12: ethernets.eth0.match needs name, macaddress or driver",
+            "nc:7:15: ethernets.eth0.set-name needs match.macaddress (renaming is done by MAC "
+            "address)",
+            "nc:4:5: warning: ethernets.eth0.wakeonlan is not supported by kiln-firstboot; ignored",
+            "nc:5:15: ethernets.eth0.gateway4 must be an IP address, got '300.1.1.1'",
+        });
 }

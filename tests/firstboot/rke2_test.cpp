@@ -55,22 +55,30 @@ TEST_CASE("RKE2 versions parse and map to the profiles each release accepts", "[
 }
 
 TEST_CASE("the profile is checked against the image's RKE2 version", "[unit]") {
-  CHECK(plan_for("  role: server\n  cluster-init: true\n  profile: cis\n", image_with("v1.30.5+rke2r1")).valid());
-  CHECK(errors(plan_for("  role: server\n  cluster-init: true\n  profile: cis-1.6\n", image_with("v1.30.5+rke2r1"))) ==
-        std::vector<std::string>{"ud:5:12: rke2.profile 'cis-1.6' is not accepted by RKE2 v1.30.5+rke2r1 (valid: 'cis')"});
-  CHECK(plan_for("  role: server\n  cluster-init: true\n  profile: cis-1.6\n", image_with("v1.22.1+rke2r1")).valid());
+  CHECK(plan_for("  role: server\n  cluster-init: true\n  profile: cis\n",
+                 image_with("v1.30.5+rke2r1"))
+            .valid());
+  CHECK(
+      errors(plan_for("  role: server\n  cluster-init: true\n  profile: cis-1.6\n",
+                      image_with("v1.30.5+rke2r1"))) ==
+      std::vector<std::string>{
+          "ud:5:12: rke2.profile 'cis-1.6' is not accepted by RKE2 v1.30.5+rke2r1 (valid: 'cis')"});
+  CHECK(plan_for("  role: server\n  cluster-init: true\n  profile: cis-1.6\n",
+                 image_with("v1.22.1+rke2r1"))
+            .valid());
   // Without an image to ask, any profile some release accepted passes.
   CHECK(plan_for("  role: server\n  cluster-init: true\n  profile: cis-1.5\n").valid());
   CHECK(errors(plan_for("  role: server\n  cluster-init: true\n  profile: hardened\n")) ==
-        std::vector<std::string>{
-            "ud:5:12: rke2.profile 'hardened' is not accepted by any RKE2 release (valid: 'cis', 'cis-1.23', 'cis-1.6', 'cis-1.5')"});
+        std::vector<std::string>{"ud:5:12: rke2.profile 'hardened' is not accepted by any RKE2 "
+                                 "release (valid: 'cis', 'cis-1.23', 'cis-1.6', 'cis-1.5')"});
 }
 
 TEST_CASE("an rke2 section on an image without RKE2 is an error", "[unit]") {
   TargetFacts f;
   f.image_json_found = true;
   CHECK(errors(plan_for("  role: server\n  cluster-init: true\n", f)) ==
-        std::vector<std::string>{"ud:3:3: rke2: this image has no RKE2 (its /usr/lib/kiln/image.json lists none)"});
+        std::vector<std::string>{
+            "ud:3:3: rke2: this image has no RKE2 (its /usr/lib/kiln/image.json lists none)"});
 }
 
 TEST_CASE("role rules: joining nodes need a server URL and a token", "[unit]") {
@@ -78,18 +86,23 @@ TEST_CASE("role rules: joining nodes need a server URL and a token", "[unit]") {
   CHECK(plan_for("  role: server\n  server: https://10.0.0.1:9345\n  token: K10x\n").valid());
   CHECK(plan_for("  role: agent\n  server: https://10.0.0.1:9345\n  token-file: /etc/t\n").valid());
   CHECK(errors(plan_for("  role: server\n  server: https://10.0.0.1:9345\n")) ==
-        std::vector<std::string>{"ud:3:3: rke2: a joining server needs rke2.token or rke2.token-file"});
-  CHECK(errors(plan_for("  role: agent\n  cluster-init: true\n  server: https://a:9345\n  token: x\n")) ==
+        std::vector<std::string>{
+            "ud:3:3: rke2: a joining server needs rke2.token or rke2.token-file"});
+  CHECK(errors(plan_for(
+            "  role: agent\n  cluster-init: true\n  server: https://a:9345\n  token: x\n")) ==
         std::vector<std::string>{"ud:3:3: rke2.cluster-init is only valid for role server"});
   CHECK(errors(plan_for("  role: server\n  cluster-init: true\n  server: https://a:9345\n")) ==
-        std::vector<std::string>{"ud:3:3: rke2.cluster-init starts a new cluster and cannot be combined with rke2.server"});
+        std::vector<std::string>{"ud:3:3: rke2.cluster-init starts a new cluster and cannot be "
+                                 "combined with rke2.server"});
   CHECK(errors(plan_for("  role: agent\n  server: http://a:9345\n  token: x\n")) ==
-        std::vector<std::string>{"ud:4:11: rke2.server must be an https:// URL such as https://10.0.0.1:9345, got 'http://a:9345'"});
+        std::vector<std::string>{"ud:4:11: rke2.server must be an https:// URL such as "
+                                 "https://10.0.0.1:9345, got 'http://a:9345'"});
   CHECK(errors(plan_for("  role: agent\n  server: https://a:9345\n  token-file: etc/t\n")) ==
         std::vector<std::string>{"ud:5:15: rke2.token-file must be an absolute path, got 'etc/t'"});
 }
 
-TEST_CASE("the config drop-in carries every typed key, a token-file and the passthrough as written", "[unit]") {
+TEST_CASE("the config drop-in carries every typed key, a token-file and the passthrough as written",
+          "[unit]") {
   Plan p = plan_for(R"(  role: server
   cluster-init: true
   token: K10secret
@@ -159,7 +172,9 @@ TEST_CASE("registries merge into the image's registries.yaml", "[unit]") {
         tls: {insecure_skip_verify: true}
 )");
   REQUIRE(p.valid());
-  std::string existing = "mirrors:\n  quay.io:\n    endpoint: [\"https://airgap.local\"]\n  docker.io:\n    endpoint: [\"https://old\"]\n";
+  std::string existing =
+      "mirrors:\n  quay.io:\n    endpoint: [\"https://airgap.local\"]\n  docker.io:\n    endpoint: "
+      "[\"https://old\"]\n";
   std::string out = render_registries(*p.config.rke2, existing, "registries.yaml");
   YAML::Node y = YAML::Load(out);
   CHECK(y["mirrors"]["quay.io"]["endpoint"][0].as<std::string>() == "https://airgap.local");

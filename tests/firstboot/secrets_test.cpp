@@ -4,14 +4,15 @@
 // datagrams, sd_notify messages, status.json -- and grep every file it
 // wrote. The token lives only in the 0600 token file and in the raw
 // user-data the agent keeps (0600, in a 0700 directory, as issue 4 asks).
-#include <catch2/catch.hpp>
 #include <poll.h>
-#include <sys/mount.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include <atomic>
 #include <thread>
+
+#include <catch2/catch.hpp>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "tests/firstboot/firstboot_fixtures.hpp"
 #include "tests/support/test_support.hpp"
@@ -24,7 +25,8 @@ using namespace kiln;
 namespace {
 
 constexpr const char* kToken = "K10tok-9f8e7d6c5b4a-SECRET";
-constexpr const char* kHash = "$6$kilnsalt$HASHSECRETxyz0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH";
+constexpr const char* kHash =
+    "$6$kilnsalt$HASHSECRETxyz0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH";
 constexpr const char* kRegistryPassword = "REGISTRY-PW-SECRET-42";
 constexpr const char* kFileSecret = "FILE-CONTENT-SECRET-77";
 
@@ -36,7 +38,8 @@ class DatagramSink {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-    if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw_errno("bind", path);
+    if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      throw_errno("bind", path);
     thread_ = std::thread([this] {
       std::vector<char> buf(1 << 20);
       while (!stop_) {
@@ -60,7 +63,9 @@ class DatagramSink {
   std::vector<std::string> messages_;
 };
 
-bool contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+bool contains(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
 
 }  // namespace
 
@@ -80,16 +85,20 @@ TEST_CASE("secrets reach no log, journal event, notification, status or readable
   const std::string root = test::make_target_root(tmp.path() + "/root");
   const bool shell = test::install_busybox(root);
   const std::string seed = tmp.path() + "/seed";
-  test::write_seed(seed, std::string("#cloud-config\nusers:\n  - name: ops\n    lock_passwd: false\n    hashed_passwd: \"") +
-                             kHash + "\"\n" +
-                             "write_files:\n  - path: /etc/app/secret.env\n    permissions: '0600'\n    content: " +
-                             kFileSecret + "\n" + (shell ? "runcmd:\n  - echo hello-from-runcmd\n" : "") +
-                             "rke2:\n  role: server\n  cluster-init: true\n  token: " + kToken +
-                             "\n  registries:\n    configs:\n      reg.local:\n        auth: {username: u, password: " +
-                             kRegistryPassword + "}\n");
+  test::write_seed(
+      seed,
+      std::string(
+          "#cloud-config\nusers:\n  - name: ops\n    lock_passwd: false\n    hashed_passwd: \"") +
+          kHash + "\"\n" +
+          "write_files:\n  - path: /etc/app/secret.env\n    permissions: '0600'\n    content: " +
+          kFileSecret + "\n" + (shell ? "runcmd:\n  - echo hello-from-runcmd\n" : "") +
+          "rke2:\n  role: server\n  cluster-init: true\n  token: " + kToken +
+          "\n  registries:\n    configs:\n      reg.local:\n        auth: {username: u, "
+          "password: " +
+          kRegistryPassword + "}\n");
   const std::string status = tmp.path() + "/status.json";
-  auto r = test::run_cli({test::firstboot_bin(), "--json", "-v", "apply", "--seed", seed, "--root", root, "--no-start",
-                          "--journal", "--status", status},
+  auto r = test::run_cli({test::firstboot_bin(), "--json", "-v", "apply", "--seed", seed, "--root",
+                          root, "--no-start", "--journal", "--status", status},
                          {"NOTIFY_SOCKET=" + tmp.path() + "/notify"});
   auto journal_messages = journal.stop();
   auto notifications = notify.stop();
@@ -103,7 +112,8 @@ TEST_CASE("secrets reach no log, journal event, notification, status or readable
   for (const auto& m : journal_messages) {
     saw_step = saw_step || (contains(m, "KILN_EVENT=step\n") && contains(m, "KILN_STEP=rke2\n") &&
                             contains(m, "SYSLOG_IDENTIFIER=kiln-firstboot\n"));
-    saw_output = saw_output || (contains(m, "MESSAGE=hello-from-runcmd\n") && contains(m, "KILN_STEP=runcmd[0]\n"));
+    saw_output = saw_output || (contains(m, "MESSAGE=hello-from-runcmd\n") &&
+                                contains(m, "KILN_STEP=runcmd[0]\n"));
   }
   CHECK(saw_step);
   CHECK(saw_output == shell);
@@ -133,7 +143,8 @@ TEST_CASE("secrets reach no log, journal event, notification, status or readable
   const std::string raw = "/var/lib/kiln/instances/i-test/user-data";
   CHECK(holders[kToken] == std::vector<std::string>{"/etc/rancher/rke2/kiln-token", raw});
   CHECK(holders[kHash] == std::vector<std::string>{"/etc/shadow", raw});
-  CHECK(holders[kRegistryPassword] == std::vector<std::string>{"/etc/rancher/rke2/registries.yaml", raw});
+  CHECK(holders[kRegistryPassword] ==
+        std::vector<std::string>{"/etc/rancher/rke2/registries.yaml", raw});
   CHECK(holders[kFileSecret] == std::vector<std::string>{"/etc/app/secret.env", raw});
   auto snap = test::snapshot(root);
   CHECK(snap["/etc/rancher/rke2/kiln-token"].mode == 0600);

@@ -41,23 +41,26 @@ TEST_CASE("every malformed seed fails validate with its exact diagnostics and ex
   for (const auto& name : names) {
     INFO("corpus entry " << name);
     std::vector<std::string> want;
-    for (const auto& e : lines_of(read_file(dir + "/" + name + "/expect"))) want.push_back(name + "/" + e);
+    for (const auto& e : lines_of(read_file(dir + "/" + name + "/expect")))
+      want.push_back(name + "/" + e);
     REQUIRE_FALSE(want.empty());
-    auto r = test::run_cli({"env", "-C", dir, test::firstboot_bin(), "validate", "--seed", name, "--root", root});
+    auto r = test::run_cli(
+        {"env", "-C", dir, test::firstboot_bin(), "validate", "--seed", name, "--root", root});
     CHECK(r.exit_code == 2);
     CHECK(r.out.empty());
     auto got = lines_of(r.err);
     REQUIRE_FALSE(got.empty());
     size_t errors = 0;
     for (const auto& w : want) errors += w.find(": warning: ") == std::string::npos ? 1 : 0;
-    CHECK(got.back() == "kiln-firstboot validate: " + std::to_string(errors) + " error" + (errors == 1 ? "" : "s") +
-                            " in " + name);
+    CHECK(got.back() == "kiln-firstboot validate: " + std::to_string(errors) + " error" +
+                            (errors == 1 ? "" : "s") + " in " + name);
     got.pop_back();
     CHECK(got == want);
   }
 }
 
-TEST_CASE("applying a malformed seed writes nothing, starts nothing and reports the same errors", "[unit]") {
+TEST_CASE("applying a malformed seed writes nothing, starts nothing and reports the same errors",
+          "[unit]") {
   const std::string dir = test::fixture("seeds/invalid");
   TempDir tmp;
   const std::string root = test::make_target_root(tmp.path() + "/root");
@@ -75,8 +78,8 @@ TEST_CASE("applying a malformed seed writes nothing, starts nothing and reports 
       }
     }
     const std::string status = tmp.path() + "/status-" + name + ".json";
-    auto r = test::run_cli({"env", "-C", dir, test::firstboot_bin(), "apply", "--seed", name, "--root", root,
-                            "--no-start", "--status", status});
+    auto r = test::run_cli({"env", "-C", dir, test::firstboot_bin(), "apply", "--seed", name,
+                            "--root", root, "--no-start", "--status", status});
     CHECK(r.exit_code == 2);
     // Proof that nothing was written: the root is byte-for-byte the same.
     CHECK(test::snapshot(root) == before);
@@ -105,7 +108,8 @@ TEST_CASE("every valid seed in the corpus validates against the fixture image", 
   REQUIRE(names.size() >= 5);
   for (const auto& name : names) {
     INFO("valid seed " << name);
-    auto r = test::run_cli({"env", "-C", dir, test::firstboot_bin(), "validate", "--seed", name, "--root", root});
+    auto r = test::run_cli(
+        {"env", "-C", dir, test::firstboot_bin(), "validate", "--seed", name, "--root", root});
     CHECK(r.exit_code == 0);
     for (const auto& line : lines_of(r.err)) CHECK(line.find(": warning: ") != std::string::npos);
     CHECK(r.out.starts_with(name + ": valid (instance "));

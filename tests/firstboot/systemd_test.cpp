@@ -1,7 +1,7 @@
 // Starting the role through sd-bus, against a fake systemd manager.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "firstboot/agent.hpp"
@@ -40,7 +40,8 @@ Run run_with(test::FakeSystemd& fake, const std::string& user_data, AgentOptions
 }
 
 const char* kServer = "#cloud-config\nrke2:\n  role: server\n  cluster-init: true\n";
-const char* kAgent = "#cloud-config\nrke2:\n  role: agent\n  server: https://10.0.0.1:9345\n  token: K10x\n";
+const char* kAgent =
+    "#cloud-config\nrke2:\n  role: agent\n  server: https://10.0.0.1:9345\n  token: K10x\n";
 
 }  // namespace
 
@@ -50,14 +51,16 @@ TEST_CASE("SystemdManager speaks the manager's D-Bus API", "[unit]") {
   CHECK(m.enable_unit_files({"rke2-agent.service"}));
   m.reload();
   CHECK(m.start_unit("rke2-agent.service") == "/org/freedesktop/systemd1/job/42");
-  CHECK(m.reload_or_try_restart_unit("systemd-networkd.service") == "/org/freedesktop/systemd1/job/42");
+  CHECK(m.reload_or_try_restart_unit("systemd-networkd.service") ==
+        "/org/freedesktop/systemd1/job/42");
   fake.active_states({"activating", "active"});
   CHECK(m.active_state("rke2-agent.service") == "activating");
   CHECK(m.active_state("rke2-agent.service") == "active");
   fake.enable_reports_changes(false);
   CHECK_FALSE(m.enable_unit_files({"rke2-agent.service"}));
   fake.fail_start_with("Unit nope.service not found.");
-  CHECK_THROWS_WITH(m.start_unit("nope.service"), "start unit 'nope.service': Unit nope.service not found.");
+  CHECK_THROWS_WITH(m.start_unit("nope.service"),
+                    "start unit 'nope.service': Unit nope.service not found.");
   CHECK(fake.calls() == std::vector<std::string>{
                             "EnableUnitFiles rke2-agent.service runtime=0 force=0",
                             "Reload",
@@ -74,8 +77,9 @@ TEST_CASE("a valid server seed enables, reloads and starts rke2-server without w
   test::FakeSystemd fake;
   Run r = run_with(fake, kServer);
   CHECK(r.code == 0);
-  CHECK(fake.calls() == std::vector<std::string>{"EnableUnitFiles rke2-server.service runtime=0 force=0", "Reload",
-                                                 "StartUnit rke2-server.service replace"});
+  CHECK(fake.calls() ==
+        std::vector<std::string>{"EnableUnitFiles rke2-server.service runtime=0 force=0", "Reload",
+                                 "StartUnit rke2-server.service replace"});
   CHECK(r.status["role"] == nlohmann::json({{"unit", "rke2-server.service"}, {"started", true}}));
   CHECK(r.status["steps"].back()["name"] == "role");
   CHECK(r.status["steps"].back()["detail"] ==
@@ -87,22 +91,25 @@ TEST_CASE("an agent seed starts rke2-agent; no reload when enabling changed noth
   fake.enable_reports_changes(false);
   Run r = run_with(fake, kAgent);
   CHECK(r.code == 0);
-  CHECK(fake.calls() == std::vector<std::string>{"EnableUnitFiles rke2-agent.service runtime=0 force=0",
-                                                 "StartUnit rke2-agent.service replace"});
+  CHECK(fake.calls() ==
+        std::vector<std::string>{"EnableUnitFiles rke2-agent.service runtime=0 force=0",
+                                 "StartUnit rke2-agent.service replace"});
 }
 
 TEST_CASE("new unit files reload systemd; new network files reload networkd", "[unit]") {
   test::FakeSystemd fake;
   fake.enable_reports_changes(false);
-  Run r = run_with(fake,
-                   std::string(kServer) +
-                       "write_files:\n  - path: /etc/systemd/system/rke2-server.service.d/limits.conf\n"
-                       "    content: \"[Service]\\nLimitNOFILE=1048576\\n\"\n",
-                   {}, std::string("version: 2\nethernets:\n  eth0: {dhcp4: true}\n"));
+  Run r =
+      run_with(fake,
+               std::string(kServer) +
+                   "write_files:\n  - path: /etc/systemd/system/rke2-server.service.d/limits.conf\n"
+                   "    content: \"[Service]\\nLimitNOFILE=1048576\\n\"\n",
+               {}, std::string("version: 2\nethernets:\n  eth0: {dhcp4: true}\n"));
   CHECK(r.code == 0);
-  CHECK(fake.calls() == std::vector<std::string>{"ReloadOrTryRestartUnit systemd-networkd.service replace",
-                                                 "EnableUnitFiles rke2-server.service runtime=0 force=0", "Reload",
-                                                 "StartUnit rke2-server.service replace"});
+  CHECK(fake.calls() ==
+        std::vector<std::string>{"ReloadOrTryRestartUnit systemd-networkd.service replace",
+                                 "EnableUnitFiles rke2-server.service runtime=0 force=0", "Reload",
+                                 "StartUnit rke2-server.service replace"});
 }
 
 TEST_CASE("invalid data never reaches systemd", "[unit]") {
@@ -121,7 +128,8 @@ TEST_CASE("a role that cannot start fails the run and leaves the instance to ret
   CHECK(r.status["result"] == "failed");
   CHECK(r.status["role"]["started"] == false);
   CHECK(r.status["errors"] ==
-        nlohmann::json::array({"role: start unit 'rke2-server.service': Unit rke2-server.service not found."}));
+        nlohmann::json::array(
+            {"role: start unit 'rke2-server.service': Unit rke2-server.service not found."}));
 }
 
 TEST_CASE("--wait-ready polls the server's /ping, and an agent's unit state", "[unit]") {
@@ -163,8 +171,10 @@ TEST_CASE("--wait-ready polls the server's /ping, and an agent's unit state", "[
     o.wait_ready = true;
     Run r = run_with(fake, kAgent, o);
     CHECK(r.code == 1);
-    CHECK(r.status["errors"] == nlohmann::json::array({"wait-ready: wait for 'rke2-agent.service': the unit failed"}));
+    CHECK(r.status["errors"] ==
+          nlohmann::json::array({"wait-ready: wait for 'rke2-agent.service': the unit failed"}));
   }
-  CHECK_THROWS_WITH(wait_for_server_ready("http://127.0.0.1:1/ping", std::chrono::seconds(1)),
-                    Catch::Matchers::StartsWith("wait for 'http://127.0.0.1:1/ping': no pong within 1 s ("));
+  CHECK_THROWS_WITH(
+      wait_for_server_ready("http://127.0.0.1:1/ping", std::chrono::seconds(1)),
+      Catch::Matchers::StartsWith("wait for 'http://127.0.0.1:1/ping': no pong within 1 s ("));
 }

@@ -1,9 +1,11 @@
-#include <catch2/catch.hpp>
+#include "firstboot/user_data.hpp"
+
 #include <zlib.h>
+
+#include <catch2/catch.hpp>
 
 #include "firstboot/codec.hpp"
 #include "firstboot/plan.hpp"
-#include "firstboot/user_data.hpp"
 
 using namespace kiln;
 using namespace kiln::firstboot;
@@ -43,12 +45,24 @@ TEST_CASE("plain #cloud-config user-data is one part; empty user-data is none", 
 
 TEST_CASE("non-cloud-config user-data is named in the error", "[unit]") {
   for (const auto& [text, message] : std::vector<std::pair<std::string, std::string>>{
-           {"#!/bin/bash\necho", "ud:1:1: user-data is a script (#!); kiln-firstboot applies only #cloud-config (put commands in runcmd)"},
-           {"#cloud-boothook\necho", "ud:1:1: user-data is a boothook (#cloud-boothook); kiln-firstboot applies only #cloud-config"},
-           {"#cloud-config-archive\n- a", "ud:1:1: user-data is a cloud-config archive (#cloud-config-archive); kiln-firstboot applies only #cloud-config"},
-           {"## template: jinja\n#cloud-config", "ud:1:1: user-data is a template (## template:); kiln-firstboot applies only #cloud-config"},
-           {"#part-handler\n", "ud:1:1: user-data is a part handler (#part-handler); kiln-firstboot applies only #cloud-config"},
-           {"hostname: a\n", "ud:1:1: user-data must start with '#cloud-config' (or be MIME multipart or gzip-compressed)"},
+           {"#!/bin/bash\necho",
+            "ud:1:1: user-data is a script (#!); kiln-firstboot applies only #cloud-config (put "
+            "commands in runcmd)"},
+           {"#cloud-boothook\necho",
+            "ud:1:1: user-data is a boothook (#cloud-boothook); kiln-firstboot applies only "
+            "#cloud-config"},
+           {"#cloud-config-archive\n- a",
+            "ud:1:1: user-data is a cloud-config archive (#cloud-config-archive); kiln-firstboot "
+            "applies only #cloud-config"},
+           {"## template: jinja\n#cloud-config",
+            "ud:1:1: user-data is a template (## template:); kiln-firstboot applies only "
+            "#cloud-config"},
+           {"#part-handler\n",
+            "ud:1:1: user-data is a part handler (#part-handler); kiln-firstboot applies only "
+            "#cloud-config"},
+           {"hostname: a\n",
+            "ud:1:1: user-data must start with '#cloud-config' (or be MIME multipart or "
+            "gzip-compressed)"},
        }) {
     Diagnostics d("ud");
     CHECK(decode_user_data(text, d).empty());
@@ -81,9 +95,11 @@ TEST_CASE("raw user-data over the limit is refused before any parsing", "[unit]"
 }
 
 TEST_CASE("MIME parts that are cloud-config merge, later keys replacing earlier ones", "[unit]") {
-  std::string b64 = "I2Nsb3VkLWNvbmZpZwpob3N0bmFtZTogc2Vjb25kCg==";  // #cloud-config\nhostname: second\n
+  std::string b64 =
+      "I2Nsb3VkLWNvbmZpZwpob3N0bmFtZTogc2Vjb25kCg==";  // #cloud-config\nhostname: second\n
   Plan p = plan_for(mime({
-      {"Content-Type: text/cloud-config", "#cloud-config\nhostname: first\ntimezone: Etc/UTC\nruncmd:\n  - [echo, one]"},
+      {"Content-Type: text/cloud-config",
+       "#cloud-config\nhostname: first\ntimezone: Etc/UTC\nruncmd:\n  - [echo, one]"},
       {"Content-Type: text/cloud-config\nContent-Transfer-Encoding: base64", b64},
       {"Content-Type: text/plain", "#cloud-config\nruncmd:\n  - [echo, three]"},
   }));
@@ -98,18 +114,23 @@ TEST_CASE("MIME parts that are cloud-config merge, later keys replacing earlier 
 TEST_CASE("MIME errors point at the part, in file lines, and name it", "[unit]") {
   Plan p = plan_for(mime({
       {"Content-Type: text/cloud-config", "#cloud-config\nhostname: ok\nbogus: 1"},
-      {"Content-Type: text/x-shellscript\nContent-Disposition: attachment; filename=\"run.sh\"", "#!/bin/sh\necho"},
+      {"Content-Type: text/x-shellscript\nContent-Disposition: attachment; filename=\"run.sh\"",
+       "#!/bin/sh\necho"},
       {"Content-Type: text/plain", "#include\nhttp://x/"},
-      {"Content-Type: text/cloud-config\nContent-Transfer-Encoding: quoted-printable", "#cloud-config"},
+      {"Content-Type: text/cloud-config\nContent-Transfer-Encoding: quoted-printable",
+       "#cloud-config"},
       {"Content-Type: text/cloud-config\nContent-Transfer-Encoding: base64", "!!!!"},
   }));
   std::vector<std::string> got;
   for (const auto& e : p.errors()) got.push_back(e.str());
   CHECK(got == std::vector<std::string>{
                    "ud:9:1: unknown key 'bogus' in cloud-config",
-                   "ud:11:1: part 2 ('run.sh') is text/x-shellscript; kiln-firstboot applies only text/cloud-config parts",
-                   "ud:17:1: part 3 is an include list (#include); kiln-firstboot applies only text/cloud-config parts",
-                   "ud:22:1: part 4 uses Content-Transfer-Encoding quoted-printable; only base64, 7bit and 8bit are supported",
+                   "ud:11:1: part 2 ('run.sh') is text/x-shellscript; kiln-firstboot applies only "
+                   "text/cloud-config parts",
+                   "ud:17:1: part 3 is an include list (#include); kiln-firstboot applies only "
+                   "text/cloud-config parts",
+                   "ud:22:1: part 4 uses Content-Transfer-Encoding quoted-printable; only base64, "
+                   "7bit and 8bit are supported",
                    "ud:30:1: part 5 is not valid base64: invalid base64 character at offset 0",
                });
 }

@@ -2,7 +2,6 @@
 // libmount in a private mount namespace. Images are made the ways users
 // make them: cloud-localds (vfat and iso9660), mkfs.vfat + mtools, xorriso.
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "firstboot/block_devices.hpp"
@@ -36,14 +35,16 @@ std::map<std::string, std::string> make_images(const std::string& tmp) {
   const std::string files = make_files(tmp + "/files", Seed{});
   std::map<std::string, std::string> img;
   img["cloud-localds vfat"] = tmp + "/localds.img";
-  run({"cloud-localds", "-f", "vfat", img["cloud-localds vfat"], files + "/user-data", files + "/meta-data"});
+  run({"cloud-localds", "-f", "vfat", img["cloud-localds vfat"], files + "/user-data",
+       files + "/meta-data"});
   img["cloud-localds iso9660"] = tmp + "/localds.iso";
   run({"cloud-localds", img["cloud-localds iso9660"], files + "/user-data", files + "/meta-data"});
   img["mkfs.vfat + mtools"] = tmp + "/mtools.img";
   run({"mkfs.vfat", "-n", "CIDATA", "-C", img["mkfs.vfat + mtools"], "2048"});
   run({"mcopy", "-i", img["mkfs.vfat + mtools"], files + "/user-data", files + "/meta-data", "::"});
   img["xorriso"] = tmp + "/xorriso.iso";
-  run({"xorriso", "-as", "mkisofs", "-quiet", "-V", "CIDATA", "-J", "-R", "-o", img["xorriso"], files});
+  run({"xorriso", "-as", "mkisofs", "-quiet", "-V", "CIDATA", "-J", "-R", "-o", img["xorriso"],
+       files});
   return img;
 }
 
@@ -74,8 +75,9 @@ TEST_CASE("seed volumes are found by label and type with libblkid", "[unit]") {
   run({"mkfs.ext4", "-q", "-L", "cidata", ext4});
   const std::string other = tmp.path() + "/other.img";
   run({"mkfs.vfat", "-n", "DATA", "-C", other, "1024"});
-  auto found = find_volume({tmp.path() + "/missing", ext4, other, images["xorriso"], images["cloud-localds vfat"]},
-                           {"CIDATA", "cidata"});
+  auto found = find_volume(
+      {tmp.path() + "/missing", ext4, other, images["xorriso"], images["cloud-localds vfat"]},
+      {"CIDATA", "cidata"});
   REQUIRE(found);
   CHECK(found->device == images["xorriso"]);
   CHECK_FALSE(find_volume({ext4, other}, {"CIDATA", "cidata"}));
@@ -97,16 +99,19 @@ TEST_CASE("a volume is mounted read-only in a private namespace and gone afterwa
     ReadOnlyMount m(img, "ext4");
     mountpoint = m.path();
     CHECK(read_file(m.path() + "/meta-data") == "instance-id: i-vol\n");
-    CHECK_THROWS_WITH(write_file_atomic(m.path() + "/new", "x"), Catch::Matchers::Contains("Read-only file system"));
+    CHECK_THROWS_WITH(write_file_atomic(m.path() + "/new", "x"),
+                      Catch::Matchers::Contains("Read-only file system"));
     CHECK(read_file("/proc/self/mountinfo").find(mountpoint) != std::string::npos);
   }
   CHECK(read_file("/proc/self/mountinfo").find(mountpoint) == std::string::npos);
   CHECK_FALSE(path_exists(mountpoint));
-  CHECK_THROWS_WITH(ReadOnlyMount(tmp.path() + "/files/meta-data", "ext4"),
-                    Catch::Matchers::StartsWith("mount '" + tmp.path() + "/files/meta-data' (ext4) read-only: "));
+  CHECK_THROWS_WITH(
+      ReadOnlyMount(tmp.path() + "/files/meta-data", "ext4"),
+      Catch::Matchers::StartsWith("mount '" + tmp.path() + "/files/meta-data' (ext4) read-only: "));
 }
 
-TEST_CASE("CIDATA volumes from cloud-localds, mkfs.vfat + mtools and xorriso are applied", "[root]") {
+TEST_CASE("CIDATA volumes from cloud-localds, mkfs.vfat + mtools and xorriso are applied",
+          "[root]") {
   if (!test::enter_root_test_namespace()) return;
   if (!kernel_has("vfat") || !kernel_has("iso9660")) {
     test::skip("this kernel cannot mount vfat and iso9660");
@@ -116,8 +121,8 @@ TEST_CASE("CIDATA volumes from cloud-localds, mkfs.vfat + mtools and xorriso are
   for (const auto& [how, image] : make_images(tmp.path())) {
     INFO("seed made by " << how);
     const std::string root = test::make_target_root(tmp.path() + "/root-" + basename_of(image));
-    auto r = test::run_cli({test::firstboot_bin(), "run", "--root", root, "--no-start", "--no-journal", "--sources",
-                            "nocloud", "--device", image});
+    auto r = test::run_cli({test::firstboot_bin(), "run", "--root", root, "--no-start",
+                            "--no-journal", "--sources", "nocloud", "--device", image});
     INFO(r.err);
     CHECK(r.exit_code == 0);
     CHECK(read_file(root + "/etc/hostname") == "vol-node\n");
@@ -135,13 +140,15 @@ TEST_CASE("a config-2 volume is read as a ConfigDrive", "[root]") {
   TempDir tmp;
   const std::string img = tmp.path() + "/config2.img";
   test::write_text(tmp.path() + "/meta_data.json", R"({"uuid": "cd-1", "hostname": "cd-node"})");
-  test::write_text(tmp.path() + "/user_data", "#cloud-config\nwrite_files: [{path: /etc/cd, content: ok}]\n");
+  test::write_text(tmp.path() + "/user_data",
+                   "#cloud-config\nwrite_files: [{path: /etc/cd, content: ok}]\n");
   run({"mkfs.vfat", "-n", "config-2", "-C", img, "2048"});
   run({"mmd", "-i", img, "::openstack", "::openstack/latest"});
-  run({"mcopy", "-i", img, tmp.path() + "/meta_data.json", tmp.path() + "/user_data", "::openstack/latest"});
+  run({"mcopy", "-i", img, tmp.path() + "/meta_data.json", tmp.path() + "/user_data",
+       "::openstack/latest"});
   const std::string root = test::make_target_root(tmp.path() + "/root");
-  auto r = test::run_cli({test::firstboot_bin(), "run", "--root", root, "--no-start", "--no-journal", "--sources",
-                          "nocloud,configdrive", "--device", img});
+  auto r = test::run_cli({test::firstboot_bin(), "run", "--root", root, "--no-start",
+                          "--no-journal", "--sources", "nocloud,configdrive", "--device", img});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(read_file(root + "/etc/cd") == "ok");

@@ -3,12 +3,12 @@
 // ("../x", "/abs") that a tar command would refuse to write.
 #pragma once
 
-#include <sys/sysmacros.h>
-
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <sys/sysmacros.h>
 
 #include "util/archive_ptr.hpp"
 #include "util/error.hpp"
@@ -100,7 +100,8 @@ class TarBuilder {
         archive_entry_set_perm(ae.get(), e.mode);
         if (e.type == AE_IFLNK) archive_entry_set_symlink(ae.get(), e.link.c_str());
         if (e.type == AE_IFCHR) archive_entry_set_rdev(ae.get(), makedev(1, 3));
-        archive_entry_set_size(ae.get(), e.type == AE_IFREG ? static_cast<int64_t>(e.data.size()) : 0);
+        archive_entry_set_size(ae.get(),
+                               e.type == AE_IFREG ? static_cast<int64_t>(e.data.size()) : 0);
       }
       for (const auto& [name, value] : e.xattrs) {
         archive_entry_xattr_add_entry(ae.get(), name.c_str(), value.data(), value.size());
@@ -125,13 +126,14 @@ class TarBuilder {
 inline std::string file_capability(unsigned cap) {
   std::string v(20, '\0');
   auto put32 = [&](size_t at, uint32_t x) {
-    for (int i = 0; i < 4; ++i) v[at + static_cast<size_t>(i)] = static_cast<char>((x >> (8 * i)) & 0xff);
+    for (int i = 0; i < 4; ++i)
+      v[at + static_cast<size_t>(i)] = static_cast<char>((x >> (8 * i)) & 0xff);
   };
-  put32(0, 0x02000000U | 0x000001U);  // VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE
-  put32(4, cap < 32 ? (1U << cap) : 0);   // permitted, low word
-  put32(8, 0);                            // inheritable, low word
+  put32(0, 0x02000000U | 0x000001U);              // VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE
+  put32(4, cap < 32 ? (1U << cap) : 0);           // permitted, low word
+  put32(8, 0);                                    // inheritable, low word
   put32(12, cap >= 32 ? (1U << (cap - 32)) : 0);  // permitted, high word
-  put32(16, 0);                                    // inheritable, high word
+  put32(16, 0);                                   // inheritable, high word
   return v;
 }
 

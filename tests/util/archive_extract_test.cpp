@@ -1,13 +1,14 @@
+#include "util/archive_extract.hpp"
+
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include "tests/support/tar_builder.hpp"
 #include "tests/support/test_support.hpp"
-#include "util/archive_extract.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
@@ -43,7 +44,8 @@ TEST_CASE("extract_tree refuses '..' members and leaves the outside alone", "[un
   TarBuilder().file("ok", "fine").file("../escaped", "bad").write(tar);
   const std::string dest = dir.path() + "/root";
   mkdir_p(dest);
-  CHECK_THROWS_WITH(extract_tree(tar, dest), Catch::Matchers::StartsWith("extract '" + dest + "/../escaped': "));
+  CHECK_THROWS_WITH(extract_tree(tar, dest),
+                    Catch::Matchers::StartsWith("extract '" + dest + "/../escaped': "));
   CHECK_FALSE(path_exists(dir.path() + "/escaped"));
 }
 
@@ -54,7 +56,8 @@ TEST_CASE("extract_tree refuses to write through a symlink in the archive", "[un
   TarBuilder().symlink("link", outside.path()).file("link/planted", "bad").write(tar);
   const std::string dest = dir.path() + "/root";
   mkdir_p(dest);
-  CHECK_THROWS_WITH(extract_tree(tar, dest), Catch::Matchers::StartsWith("extract '" + dest + "/link/planted': "));
+  CHECK_THROWS_WITH(extract_tree(tar, dest),
+                    Catch::Matchers::StartsWith("extract '" + dest + "/link/planted': "));
   CHECK(list_dir(outside.path()).empty());
 }
 
@@ -109,5 +112,6 @@ TEST_CASE("a truncated archive is an error naming it", "[unit]") {
   ::truncate(tar.c_str(), 20000);
   const std::string dest = dir.path() + "/root";
   mkdir_p(dest);
-  CHECK_THROWS_WITH(extract_tree(tar, dest), Catch::Matchers::StartsWith("read archive '" + tar + "': "));
+  CHECK_THROWS_WITH(extract_tree(tar, dest),
+                    Catch::Matchers::StartsWith("read archive '" + tar + "': "));
 }

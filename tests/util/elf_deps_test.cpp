@@ -1,8 +1,10 @@
-#include <catch2/catch.hpp>
+#include "util/elf_deps.hpp"
+
 #include <algorithm>
 
+#include <catch2/catch.hpp>
+
 #include "tests/support/test_support.hpp"
-#include "util/elf_deps.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
@@ -20,7 +22,10 @@ TEST_CASE("read_elf_deps rejects what is not a 64-bit ELF", "[unit]") {
   test::write_text(dir.path() + "/script", "#!/bin/sh\necho hi\n", 0755);
   CHECK_THROWS_WITH(read_elf_deps(dir.path() + "/script"),
                     "read ELF '" + dir.path() + "/script': not an ELF file");
-  test::write_text(dir.path() + "/short", "\x7f" "ELF", 0644);
+  test::write_text(dir.path() + "/short",
+                   "\x7f"
+                   "ELF",
+                   0644);
   CHECK_THROWS_WITH(read_elf_deps(dir.path() + "/short"),
                     "read ELF '" + dir.path() + "/short': truncated file");
 }

@@ -1,13 +1,15 @@
-#include <catch2/catch.hpp>
+#include "util/http_download.hpp"
+
 #include <cerrno>
 #include <thread>
+
+#include <catch2/catch.hpp>
 
 #include "tests/support/http_server.hpp"
 #include "tests/support/test_support.hpp"
 #include "util/cancel.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
-#include "util/http_download.hpp"
 #include "util/sha256.hpp"
 
 using namespace kiln;
@@ -29,13 +31,17 @@ DownloadOptions fast_options() {
 }
 
 // Everything the download left in `dir`: only the destination, if anything.
-std::vector<std::string> leftovers(const std::string& dir) { return list_dir(dir); }
+std::vector<std::string> leftovers(const std::string& dir) {
+  return list_dir(dir);
+}
 
 }  // namespace
 
 TEST_CASE("http_download: 200 writes the body and returns its sha256", "[unit]") {
   const std::string body = body_of(100000);
-  test::HttpServer server([&](const test::HttpRequest&) { return test::HttpResponse{200, {}, body}; });
+  test::HttpServer server([&](const test::HttpRequest&) {
+    return test::HttpResponse{200, {}, body};
+  });
   TempDir dir;
   auto o = fast_options();
   o.expected_sha256 = sha256_hex(body);
@@ -51,7 +57,9 @@ TEST_CASE("http_download: 200 writes the body and returns its sha256", "[unit]")
 }
 
 TEST_CASE("http_download: 404 fails at once, names the URL, leaves nothing", "[unit]") {
-  test::HttpServer server([](const test::HttpRequest&) { return test::HttpResponse{404, {}, "no"}; });
+  test::HttpServer server([](const test::HttpRequest&) {
+    return test::HttpResponse{404, {}, "no"};
+  });
   TempDir dir;
   const std::string url = server.url("/missing");
   try {
@@ -79,7 +87,9 @@ TEST_CASE("http_download: a 500 is retried and the next 200 wins", "[unit]") {
 }
 
 TEST_CASE("http_download: a 500 on every attempt gives up after max_attempts", "[unit]") {
-  test::HttpServer server([](const test::HttpRequest&) { return test::HttpResponse{500, {}, "x"}; });
+  test::HttpServer server([](const test::HttpRequest&) {
+    return test::HttpResponse{500, {}, "x"};
+  });
   TempDir dir;
   auto o = fast_options();
   o.max_attempts = 3;
@@ -88,7 +98,8 @@ TEST_CASE("http_download: a 500 on every attempt gives up after max_attempts", "
     http_download(url, dir.path() + "/f", o);
     FAIL("expected an error");
   } catch (const Error& e) {
-    CHECK(std::string(e.what()) == "download '" + url + "': server answered HTTP 500 (after 3 attempts)");
+    CHECK(std::string(e.what()) ==
+          "download '" + url + "': server answered HTTP 500 (after 3 attempts)");
     CHECK(e.err() == EIO);
   }
   CHECK(server.requests().size() == 3);
@@ -160,7 +171,9 @@ TEST_CASE("http_download: a stalled server times out, is retried, then fails", "
 }
 
 TEST_CASE("http_download: a body with the wrong sha256 is rejected and not kept", "[unit]") {
-  test::HttpServer server([](const test::HttpRequest&) { return test::HttpResponse{200, {}, "tampered"}; });
+  test::HttpServer server([](const test::HttpRequest&) {
+    return test::HttpResponse{200, {}, "tampered"};
+  });
   TempDir dir;
   auto o = fast_options();
   const std::string expected(64, 'a');
