@@ -16,7 +16,7 @@ constexpr int kMaxLinkHops = 8;
 
 bool looks_compressed(const char* p, size_t n) {
   auto b = [&](size_t i) { return static_cast<unsigned char>(p[i]); };
-  if (n >= 2 && b(0) == 0x1f && b(1) == 0x8b) return true;  // gzip
+  if (n >= 2 && b(0) == 0x1f && b(1) == 0x8b) return true;                        // gzip
   return n >= 4 && b(0) == 0x28 && b(1) == 0xb5 && b(2) == 0x2f && b(3) == 0xfd;  // zstd
 }
 
@@ -56,7 +56,7 @@ ArchiveIndex::ArchiveIndex(const std::string& path) : path_(path) {
   while (auto m = r.next()) {
     if (m->type == TarMember::Type::Symlink || m->type == TarMember::Type::Hardlink) {
       auto target = m->type == TarMember::Type::Hardlink ? std::optional(m->link)
-                                                          : resolve_link(m->name, m->link);
+                                                         : resolve_link(m->name, m->link);
       if (!target) {
         throw Error("archive '" + path_ + "': member '" + m->name + "' links to '" + m->link +
                         "', outside the archive",

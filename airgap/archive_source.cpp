@@ -2,10 +2,10 @@
 // Opening one indexes it (airgap/archive_index: every member hashed, small
 // JSON kept) and resolves its images from that; read_blobs() then makes a
 // second pass that streams the wanted layers, verifying them again.
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <map>
+
+#include <sys/stat.h>
 
 #include "airgap/archive_index.hpp"
 #include "airgap/digest.hpp"
@@ -173,16 +173,17 @@ class ArchiveSource final : public ImageSource {
     std::string config_name = e["Config"].get<std::string>();
     const ArchiveMember* config = find(config_name);
     if (config == nullptr || !config->json) {
-      throw Error("image '" + label + "': config '" + config_name + "' is missing from '" + path_ +
-                      "'",
-                  kExitVerification);
+      throw Error(
+          "image '" + label + "': config '" + config_name + "' is missing from '" + path_ + "'",
+          kExitVerification);
     }
     // Docker names configs by their digest ("<hex>.json" or blobs/sha256/<hex>).
     std::string stem = basename_stem(config_name);
     if (is_sha256_hex(stem) && "sha256:" + stem != config->digest) {
       throw_digest_mismatch(label, "sha256:" + stem, config->digest);
     }
-    ImageConfig cfg = parse_config(*config->json, "image '" + label + "' config '" + config_name + "'");
+    ImageConfig cfg =
+        parse_config(*config->json, "image '" + label + "' config '" + config_name + "'");
     Manifest m;
     m.media_type = std::string(media::kOciManifest);
     m.config = {std::string(media::kOciConfig), config->digest, config->size, {}, {}};
@@ -205,13 +206,17 @@ class ArchiveSource final : public ImageSource {
                         "' is compressed; docker-archive layers are plain tars",
                     kExitInvalid);
       }
-      if (layer->digest != cfg.diff_ids[i]) throw_digest_mismatch(label, cfg.diff_ids[i], layer->digest);
+      if (layer->digest != cfg.diff_ids[i])
+        throw_digest_mismatch(label, cfg.diff_ids[i], layer->digest);
       m.layers.push_back({std::string(media::kOciLayer), layer->digest, layer->size, {}, {}});
       digest_members_.emplace(layer->digest, canonical(name));
     }
     std::string manifest = manifest_to_json(m);
-    Descriptor top{std::string(media::kOciManifest), "sha256:" + sha256_hex(manifest),
-                   manifest.size(), {}, {}};
+    Descriptor top{std::string(media::kOciManifest),
+                   "sha256:" + sha256_hex(manifest),
+                   manifest.size(),
+                   {},
+                   {}};
     digest_members_.emplace(m.config.digest, canonical(config_name));
     return resolve_image(top, names, label, [&](const Descriptor& d) -> std::string {
       if (d.digest == top.digest) return manifest;

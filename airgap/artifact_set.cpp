@@ -1,9 +1,9 @@
 #include "airgap/artifact_set.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <set>
+
+#include <sys/stat.h>
 
 #include "airgap/checksums.hpp"
 #include "airgap/exit_codes.hpp"
@@ -38,7 +38,8 @@ std::optional<std::string> image_set_of(const std::string& name, const std::stri
 
 std::string image_tarball_name(const std::string& set, const std::string& arch,
                                const std::string& ext) {
-  return (set == "all" ? std::string("rke2-images") : "rke2-images-" + set) + ".linux-" + arch + ext;
+  return (set == "all" ? std::string("rke2-images") : "rke2-images-" + set) + ".linux-" + arch +
+         ext;
 }
 
 ArtifactSet verify_artifact_set(const std::string& dir, const std::string& arch,
@@ -130,7 +131,8 @@ ArtifactSet verify_artifact_set(const std::string& dir, const std::string& arch,
     }
     set.sha256[name] = actual;
     // RKE2 refuses zstd frames with windows over 32 MiB; better here than on a node.
-    if (ends_with(name, ".tar.zst") || ends_with(name, ".tzst")) check_zstd_window(dir + "/" + name);
+    if (ends_with(name, ".tar.zst") || ends_with(name, ".tzst"))
+      check_zstd_window(dir + "/" + name);
   }
   for (const auto& [name, sha] : listed) {
     if (set.sha256.count(name) == 0) set.absent.push_back(name);

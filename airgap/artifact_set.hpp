@@ -24,10 +24,10 @@ namespace kiln::airgap {
 struct ArtifactSet {
   std::string dir;
   std::string arch;
-  std::string checksums;                       // sha256sum-<arch>.txt
-  std::string tarball;                         // rke2.linux-<arch>.tar.gz
-  std::map<std::string, std::string> sha256;   // every verified file -> hex
-  std::map<std::string, std::string> images;   // image set ("all", "core", "canal") -> file
+  std::string checksums;                      // sha256sum-<arch>.txt
+  std::string tarball;                        // rke2.linux-<arch>.tar.gz
+  std::map<std::string, std::string> sha256;  // every verified file -> hex
+  std::map<std::string, std::string> images;  // image set ("all", "core", "canal") -> file
   std::vector<std::string> unlisted;  // present, not a release file, not listed (install.sh)
   std::vector<std::string> absent;    // listed but not downloaded, and not needed
 };

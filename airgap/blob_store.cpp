@@ -17,7 +17,9 @@ BlobStore::BlobStore(std::string dir) : dir_(std::move(dir)) {
   }
 }
 
-bool BlobStore::has(const std::string& digest) const { return path_exists(path(digest)); }
+bool BlobStore::has(const std::string& digest) const {
+  return path_exists(path(digest));
+}
 
 std::string BlobStore::path(const std::string& digest) const {
   return dir_ + "/blobs/sha256/" + digest_hex(digest, "blob");
@@ -34,7 +36,8 @@ void BlobStore::put(const std::string& digest, std::string_view bytes) const {
 std::optional<std::string> BlobStore::read(const Descriptor& d) const {
   auto text = read(d.digest);
   if (text && text->size() != d.size) {
-    log_warning("cached blob " + d.digest + " in '" + dir_ + "' has the wrong size; fetching it again");
+    log_warning("cached blob " + d.digest + " in '" + dir_ +
+                "' has the wrong size; fetching it again");
     remove_tree(path(d.digest));
     return std::nullopt;
   }

@@ -1,11 +1,11 @@
 #include "airgap/credentials.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cctype>
-#include <nlohmann/json.hpp>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 
 #include "airgap/exit_codes.hpp"
 #include "util/error.hpp"
@@ -23,8 +23,10 @@ std::optional<std::string> base64_decode(const std::string& in) {
   if (n < 0) return std::nullopt;
   size_t len = static_cast<size_t>(n);
   // EVP_DecodeBlock counts padding as zero bytes.
-  if (in.ends_with("==")) len -= 2;
-  else if (in.ends_with("=")) len -= 1;
+  if (in.ends_with("=="))
+    len -= 2;
+  else if (in.ends_with("="))
+    len -= 1;
   return std::string(out.begin(), out.begin() + static_cast<long>(len));
 }
 

@@ -19,7 +19,9 @@ std::string digest_hex(std::string_view digest, std::string_view what) {
   return std::string(digest.substr(7));
 }
 
-std::string digest_from_hex(std::string_view hex) { return "sha256:" + std::string(hex); }
+std::string digest_from_hex(std::string_view hex) {
+  return "sha256:" + std::string(hex);
+}
 
 std::string short_digest(std::string_view digest) {
   return std::string(digest.substr(0, std::min<size_t>(digest.size(), 19)));

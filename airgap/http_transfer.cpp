@@ -1,11 +1,11 @@
 #include "airgap/http_transfer.hpp"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <exception>
 #include <mutex>
+
+#include <curl/curl.h>
 #include <openssl/evp.h>
 
 #include "airgap/exit_codes.hpp"
@@ -25,18 +25,30 @@ std::string lower(std::string s) {
 
 const char* reason(long status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 408: return "Request Timeout";
-    case 416: return "Range Not Satisfiable";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 408:
+      return "Request Timeout";
+    case 416:
+      return "Range Not Satisfiable";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
   }
 }
 
@@ -117,8 +129,12 @@ std::string url_escape(const std::string& s) {
   return result;
 }
 
-bool HttpReply::timed_out() const { return curl_code == CURLE_OPERATION_TIMEDOUT; }
-bool HttpReply::cut_short() const { return curl_code == CURLE_PARTIAL_FILE; }
+bool HttpReply::timed_out() const {
+  return curl_code == CURLE_OPERATION_TIMEDOUT;
+}
+bool HttpReply::cut_short() const {
+  return curl_code == CURLE_PARTIAL_FILE;
+}
 
 bool HttpReply::retryable() const {
   if (curl_code != CURLE_OK) {
@@ -191,6 +207,5 @@ HttpReply http_perform(HttpCall& req, const std::string& auth_header, const Http
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   return resp;
 }
-
 
 }  // namespace kiln::airgap

@@ -125,13 +125,12 @@ Image resolve_image(const Descriptor& top, std::vector<std::string> names, std::
   img.config_json = fetch(img.parsed.config);
   img.config = parse_config(img.config_json, where);
   if (!img.config.platform.is_linux_amd64()) {
-    throw Error("image '" + img.label + "' is " + img.config.platform.str() +
-                    ", not linux/amd64",
+    throw Error("image '" + img.label + "' is " + img.config.platform.str() + ", not linux/amd64",
                 kExitInvalid);
   }
   if (img.config.diff_ids.size() != img.parsed.layers.size()) {
-    throw Error(where + ": lists " + std::to_string(img.config.diff_ids.size()) +
-                    " diff_ids for " + std::to_string(img.parsed.layers.size()) + " layers",
+    throw Error(where + ": lists " + std::to_string(img.config.diff_ids.size()) + " diff_ids for " +
+                    std::to_string(img.parsed.layers.size()) + " layers",
                 kExitVerification);
   }
   return img;

@@ -8,7 +8,9 @@
 
 namespace kiln::airgap {
 
-std::string ImageRef::name() const { return domain + "/" + repository; }
+std::string ImageRef::name() const {
+  return domain + "/" + repository;
+}
 
 std::string ImageRef::str() const {
   std::string s = name();
@@ -21,7 +23,9 @@ std::string ImageRef::image_name() const {
   return tag.empty() ? name() + "@" + digest : name() + ":" + tag;
 }
 
-std::string ImageRef::ref_name() const { return tag.empty() ? digest : tag; }
+std::string ImageRef::ref_name() const {
+  return tag.empty() ? digest : tag;
+}
 
 std::string ImageRef::api_host() const {
   return domain == "docker.io" ? "registry-1.docker.io" : domain;

@@ -37,7 +37,8 @@ std::unique_ptr<ImageSource> open_image_source(const std::string& path);
 // An OCI layout whose images are given explicitly (kiln's pull cache):
 // each pair is (names, top descriptor).
 std::unique_ptr<ImageSource> open_blob_store_source(
-    const std::string& dir, const std::vector<std::pair<std::vector<std::string>, Descriptor>>& tops);
+    const std::string& dir,
+    const std::vector<std::pair<std::vector<std::string>, Descriptor>>& tops);
 
 // The label of image number `n` (1-based) in `path` when it has no name.
 std::string unnamed_label(const std::string& path, size_t n);

@@ -2,11 +2,12 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <set>
+
+#include <sys/stat.h>
 
 #include "airgap/exit_codes.hpp"
 #include "airgap/tar_reader.hpp"

@@ -16,7 +16,8 @@ namespace {
 
 class LayoutSource final : public ImageSource {
  public:
-  LayoutSource(std::string path, std::string format) : path_(std::move(path)), root_(path_), format_(std::move(format)) {}
+  LayoutSource(std::string path, std::string format)
+      : path_(std::move(path)), root_(path_), format_(std::move(format)) {}
 
   void load_index() {
     auto marker = root_.read_file("oci-layout", kMaxJsonBlob);
@@ -116,7 +117,8 @@ std::unique_ptr<ImageSource> open_layout_source(const std::string& path) {
 }
 
 std::unique_ptr<ImageSource> open_blob_store_source(
-    const std::string& dir, const std::vector<std::pair<std::vector<std::string>, Descriptor>>& tops) {
+    const std::string& dir,
+    const std::vector<std::pair<std::vector<std::string>, Descriptor>>& tops) {
   auto s = std::make_unique<LayoutSource>(dir, "kiln-cache");
   s->resolve(tops);
   return s;

@@ -2,9 +2,15 @@
 
 namespace kiln::airgap::media {
 
-bool is_index(std::string_view t) { return t == kOciIndex || t == kDockerManifestList; }
-bool is_manifest(std::string_view t) { return t == kOciManifest || t == kDockerManifest; }
-bool is_config(std::string_view t) { return t == kOciConfig || t == kDockerConfig; }
+bool is_index(std::string_view t) {
+  return t == kOciIndex || t == kDockerManifestList;
+}
+bool is_manifest(std::string_view t) {
+  return t == kOciManifest || t == kDockerManifest;
+}
+bool is_config(std::string_view t) {
+  return t == kOciConfig || t == kDockerConfig;
+}
 bool is_layer(std::string_view t) {
   return t == kOciLayer || t == kOciLayerGzip || t == kOciLayerZstd || t == kDockerLayerGzip;
 }

@@ -1,7 +1,8 @@
 #include "airgap/oci_archive_writer.hpp"
 
-#include <nlohmann/json.hpp>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "airgap/digest.hpp"
 #include "airgap/exit_codes.hpp"
@@ -13,8 +14,7 @@
 
 namespace kiln::airgap {
 
-la_ssize_t oci_archive_write_callback(struct archive* a, void* client, const void* buf,
-                                      size_t n) {
+la_ssize_t oci_archive_write_callback(struct archive* a, void* client, const void* buf, size_t n) {
   auto* self = static_cast<OciArchiveWriter*>(client);
   try {
     self->sink(buf, n);
@@ -123,13 +123,14 @@ void OciArchiveWriter::add_blob(const Descriptor& d, InputStream& in,
   // A short stream fails verification in the caller; never leave a
   // half-declared member behind silently.
   if (done != d.size) {
-    throw Error("write '" + path_ + "': blob " + d.digest + " ended after " +
-                    std::to_string(done) + " of " + std::to_string(d.size) + " bytes",
+    throw Error("write '" + path_ + "': blob " + d.digest + " ended after " + std::to_string(done) +
+                    " of " + std::to_string(d.size) + " bytes",
                 kExitVerification);
   }
 }
 
-void OciArchiveWriter::add_image(const std::vector<std::string>& names, const Descriptor& manifest) {
+void OciArchiveWriter::add_image(const std::vector<std::string>& names,
+                                 const Descriptor& manifest) {
   for (const auto& name : names) {
     Descriptor d{manifest.media_type, manifest.digest, manifest.size, {}, {}};
     d.annotations["io.containerd.image.name"] = name;
@@ -142,10 +143,10 @@ void OciArchiveWriter::add_image(const std::vector<std::string>& names, const De
 void OciArchiveWriter::commit() {
   nlohmann::json manifests = nlohmann::json::array();
   for (const auto& d : index_) manifests.push_back(d.to_json());
-  std::string index = nlohmann::json({{"schemaVersion", 2},
-                                      {"mediaType", media::kOciIndex},
-                                      {"manifests", manifests}})
-                          .dump();
+  std::string index =
+      nlohmann::json(
+          {{"schemaVersion", 2}, {"mediaType", media::kOciIndex}, {"manifests", manifests}})
+          .dump();
   header("index.json", index.size(), false);
   write_data(index.data(), index.size());
   if (archive_write_close(tar_.get()) != ARCHIVE_OK) {

@@ -39,7 +39,8 @@ class OciArchiveWriter {
   // A small blob from memory (manifest, config).
   void add_blob(const Descriptor& d, std::string_view bytes);
   // A blob streamed from `in`, which must yield exactly d.size bytes.
-  void add_blob(const Descriptor& d, InputStream& in, const std::function<void(uint64_t)>& progress);
+  void add_blob(const Descriptor& d, InputStream& in,
+                const std::function<void(uint64_t)>& progress);
   // Lists the manifest in index.json under each name.
   void add_image(const std::vector<std::string>& names, const Descriptor& manifest);
   void commit();

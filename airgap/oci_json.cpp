@@ -70,7 +70,8 @@ Descriptor read_descriptor(const json& j, const std::string& field, const std::s
     invalid(where, "'" + field + ".size' must be a non-negative integer");
   }
   d.size = size->get<uint64_t>();
-  if (auto p = j.find("platform"); p != j.end()) d.platform = read_platform(*p, field + ".platform", where);
+  if (auto p = j.find("platform"); p != j.end())
+    d.platform = read_platform(*p, field + ".platform", where);
   if (auto a = j.find("annotations"); a != j.end()) {
     if (!a->is_object()) invalid(where, "'" + field + ".annotations' must be an object");
     for (const auto& [k, v] : a->items()) {

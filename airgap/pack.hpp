@@ -32,7 +32,7 @@ struct PackResult {
   uint64_t stored_bytes = 0;  // blobs written, each once
   uint64_t output_bytes = 0;  // the archive file
   std::string archive;
-  std::string list;           // the image list beside it
+  std::string list;  // the image list beside it
 };
 
 // "dir/x.tar.zst" -> "dir/x.txt"

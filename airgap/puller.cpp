@@ -56,8 +56,9 @@ PulledImage pull_image(RegistryClient* client, const BlobStore& store, const Pul
   out.name = out.parsed.image_name();
   out.top = resolve_top(client, store, req, out.parsed, pin);
   if (pin && out.top.digest != *pin) {
-    throw Error("image '" + req.ref + "' resolved to " + out.top.digest + ", not the pinned " + *pin,
-                kExitVerification);
+    throw Error(
+        "image '" + req.ref + "' resolved to " + out.top.digest + ", not the pinned " + *pin,
+        kExitVerification);
   }
   out.image = resolve_image(out.top, {out.name}, req.ref, [&](const Descriptor& d) {
     if (auto cached = store.read(d)) return *cached;
@@ -83,8 +84,8 @@ PulledImage pull_image(RegistryClient* client, const BlobStore& store, const Pul
       continue;
     }
     if (client == nullptr) offline_missing(req.ref, "layer " + layer.digest);
-    client->fetch_blob(out.parsed, layer, store.partial_path(layer.digest), store.path(layer.digest),
-                       progress);
+    client->fetch_blob(out.parsed, layer, store.partial_path(layer.digest),
+                       store.path(layer.digest), progress);
   }
   return out;
 }

@@ -22,11 +22,11 @@ struct PullRequest {
 };
 
 struct PulledImage {
-  std::string ref;     // as the user wrote it
+  std::string ref;  // as the user wrote it
   ImageRef parsed;
-  std::string name;    // how it is named in the archive (containerd's image name)
-  Descriptor top;      // what the reference resolved to (index or manifest)
-  Image image;         // the resolved linux/amd64 image
+  std::string name;  // how it is named in the archive (containerd's image name)
+  Descriptor top;    // what the reference resolved to (index or manifest)
+  Image image;       // the resolved linux/amd64 image
 };
 
 // `client` is null when offline. `progress` gets layer bytes as they arrive.

@@ -37,7 +37,8 @@ std::string render_registries_yaml(const std::vector<RegistryMirrorConfig>& mirr
           out << YAML::Key << "password" << YAML::Value << YAML::DoubleQuoted << c.password;
         }
         if (!c.identity_token.empty()) {
-          out << YAML::Key << "identitytoken" << YAML::Value << YAML::DoubleQuoted << c.identity_token;
+          out << YAML::Key << "identitytoken" << YAML::Value << YAML::DoubleQuoted
+              << c.identity_token;
         }
         out << YAML::EndMap;
       }
@@ -47,7 +48,8 @@ std::string render_registries_yaml(const std::vector<RegistryMirrorConfig>& mirr
         if (!c.ca_file.empty()) out << YAML::Key << "ca_file" << YAML::Value << c.ca_file;
         if (!c.cert_file.empty()) out << YAML::Key << "cert_file" << YAML::Value << c.cert_file;
         if (!c.key_file.empty()) out << YAML::Key << "key_file" << YAML::Value << c.key_file;
-        if (c.insecure_skip_verify) out << YAML::Key << "insecure_skip_verify" << YAML::Value << true;
+        if (c.insecure_skip_verify)
+          out << YAML::Key << "insecure_skip_verify" << YAML::Value << true;
         out << YAML::EndMap;
       }
       out << YAML::EndMap;

@@ -1,13 +1,15 @@
 #include "airgap/registry_client.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <nlohmann/json.hpp>
 #include <thread>
+
+#include <nlohmann/json.hpp>
+#include <sys/file.h>
+#include <sys/stat.h>
 
 #include "airgap/digest.hpp"
 #include "airgap/exit_codes.hpp"
@@ -114,11 +116,12 @@ std::string RegistryClient::authorize(const ImageRef& image, const std::string& 
                 kExitRuntime);
   }
   std::string scope = ch.params.count("scope") != 0 ? ch.params["scope"]
-                                                     : "repository:" + image.repository + ":pull";
+                                                    : "repository:" + image.repository + ":pull";
   HttpCall token;
   std::string token_body;
   token.on_body = [&](const char* d, size_t n, long) {
-    if (token_body.size() + n > (1 << 20)) throw Error("GET '" + realm + "': token response too large");
+    if (token_body.size() + n > (1 << 20))
+      throw Error("GET '" + realm + "': token response too large");
     token_body.append(d, n);
   };
   std::string auth;
@@ -127,14 +130,12 @@ std::string RegistryClient::authorize(const ImageRef& image, const std::string& 
     token.method = "POST";
     token.url = realm;
     token.headers.emplace_back("Content-Type: application/x-www-form-urlencoded");
-    token.post_body = "grant_type=refresh_token&client_id=kiln&service=" +
-                      url_escape(ch.params["service"]) +
-                      "&scope=" + url_escape(scope) +
-                      "&refresh_token=" + url_escape(creds->identity_token);
+    token.post_body =
+        "grant_type=refresh_token&client_id=kiln&service=" + url_escape(ch.params["service"]) +
+        "&scope=" + url_escape(scope) + "&refresh_token=" + url_escape(creds->identity_token);
   } else {
     token.url = realm + (realm.find('?') == std::string::npos ? "?" : "&") +
-                "service=" + url_escape(ch.params["service"]) +
-                "&scope=" + url_escape(scope);
+                "service=" + url_escape(ch.params["service"]) + "&scope=" + url_escape(scope);
     if (creds && !creds->username.empty()) {
       auth = "Basic " + base64_encode(creds->username + ":" + creds->password);
     }
@@ -160,7 +161,8 @@ std::string RegistryClient::authorize(const ImageRef& image, const std::string& 
       }
     }
   }
-  if (value.empty()) throw Error("GET '" + shown + "': the token service returned no token", kExitRuntime);
+  if (value.empty())
+    throw Error("GET '" + shown + "': the token service returned no token", kExitRuntime);
   return "Bearer " + value;
 }
 
@@ -197,9 +199,9 @@ HttpReply RegistryClient::perform(const ImageRef& image, HttpCall& req) {
     if (r.ok() || !r.retryable() || attempt >= options_.attempts) {
       break;
     }
-    log_debug("GET '" + req.url + "': " +
-              (r.curl_code != 0 ? r.curl_error : http_status_text(r.status)) + "; retrying in " +
-              std::to_string(delay.count()) + " ms");
+    log_debug("GET '" + req.url +
+              "': " + (r.curl_code != 0 ? r.curl_error : http_status_text(r.status)) +
+              "; retrying in " + std::to_string(delay.count()) + " ms");
     auto until = std::chrono::steady_clock::now() + delay;
     while (std::chrono::steady_clock::now() < until) {
       throw_if_interrupted();
@@ -212,7 +214,8 @@ HttpReply RegistryClient::perform(const ImageRef& image, HttpCall& req) {
   int code = kExitRuntime;
   bool retried = options_.attempts > 1 && r.retryable();
   if (r.timed_out()) {
-    why = "timed out after " + std::to_string(std::max<long long>(1, options_.timeout.count() / 1000)) + " s";
+    why = "timed out after " +
+          std::to_string(std::max<long long>(1, options_.timeout.count() / 1000)) + " s";
   } else if (r.cut_short()) {
     why = "the connection closed before the body was complete";
   } else if (r.curl_code != 0) {
@@ -222,9 +225,9 @@ HttpReply RegistryClient::perform(const ImageRef& image, HttpCall& req) {
     std::string msg = registry_message(r.error_body);
     if (!msg.empty()) why += ": " + msg;
     if (r.status == 401 || r.status == 403) {
-      why += options_.credentials.find(image.domain) ? " (the credentials for " + image.domain +
-                                                           " were refused)"
-                                                     : " (no credentials for " + image.domain + ")";
+      why += options_.credentials.find(image.domain)
+                 ? " (the credentials for " + image.domain + " were refused)"
+                 : " (no credentials for " + image.domain + ")";
     }
     if (r.status == 404) code = kExitMissingInput;
   }
@@ -232,7 +235,8 @@ HttpReply RegistryClient::perform(const ImageRef& image, HttpCall& req) {
   throw Error(req.method + " '" + req.url + "': " + why, code);
 }
 
-FetchedManifest RegistryClient::fetch_manifest(const ImageRef& image, const std::string& reference) {
+FetchedManifest RegistryClient::fetch_manifest(const ImageRef& image,
+                                               const std::string& reference) {
   HttpCall req;
   req.url = base_url(image) + "/v2/" + image.repository + "/manifests/" + reference;
   req.accept = std::string(media::kManifestAccept);
@@ -266,11 +270,16 @@ FetchedManifest RegistryClient::fetch_manifest(const ImageRef& image, const std:
   return m;
 }
 
-void RegistryClient::fetch_blob(const ImageRef& image, const Descriptor& d, const std::string& partial,
-                                const std::string& dest, const std::function<void(uint64_t)>& progress) {
+void RegistryClient::fetch_blob(const ImageRef& image, const Descriptor& d,
+                                const std::string& partial, const std::string& dest,
+                                const std::function<void(uint64_t)>& progress) {
   HttpCall req;
   req.url = base_url(image) + "/v2/" + image.repository + "/blobs/" + d.digest;
   UniqueFd fd = open_file(partial, O_WRONLY | O_CREAT, 0644);
+  // Another kiln sharing the cache may be fetching the same blob: wait for it,
+  // and use its result when it finished.
+  if (::flock(fd.get(), LOCK_EX) != 0) throw_errno("lock", partial);
+  if (path_exists(dest)) return;
   uint64_t have = 0;
   bool restart_body = false;
   req.before_attempt = [&](HttpCall& r) {
@@ -306,15 +315,15 @@ void RegistryClient::fetch_blob(const ImageRef& image, const Descriptor& d, cons
   };
   perform(image, req);
   if (::fsync(fd.get()) != 0) throw_errno("fsync", partial);
-  fd.reset();
+  // `fd` (and its lock) stays open until the blob is in place.
   std::string actual = "sha256:" + sha256_file(partial);
   auto st = lstat_path(partial);
   uint64_t size = st ? static_cast<uint64_t>(st->st_size) : 0;
   if (actual != d.digest || size != d.size) {
     remove_tree(partial);
     if (size != d.size) {
-      throw Error("GET '" + req.url + "': got " + std::to_string(size) + " bytes, the descriptor says " +
-                      std::to_string(d.size),
+      throw Error("GET '" + req.url + "': got " + std::to_string(size) +
+                      " bytes, the descriptor says " + std::to_string(d.size),
                   kExitVerification);
     }
     throw Error("GET '" + req.url + "': the blob's content is " + actual + ", not " + d.digest,

@@ -56,11 +56,11 @@ class RegistryClient {
 
   [[nodiscard]] std::string base_url(const ImageRef& image) const;
 
-
  private:
   // With auth (one challenge round) and retries; throws the final failure.
   HttpReply perform(const ImageRef& image, HttpCall& req);
-  std::string authorize(const ImageRef& image, const std::string& challenge, const std::string& url);
+  std::string authorize(const ImageRef& image, const std::string& challenge,
+                        const std::string& url);
   [[nodiscard]] HttpSettings settings(const ImageRef& image) const;
 
   RegistryOptions options_;

@@ -1,6 +1,7 @@
 #include "airgap/rke2_install.hpp"
 
 #include <fcntl.h>
+
 #include <sys/stat.h>
 
 #include "airgap/exit_codes.hpp"
@@ -48,7 +49,8 @@ std::string replace_prefix(std::string_view text, std::string_view prefix) {
   size_t start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
-    std::string_view line = text.substr(start, (end == std::string_view::npos ? text.size() : end) - start);
+    std::string_view line =
+        text.substr(start, (end == std::string_view::npos ? text.size() : end) - start);
     size_t at = line.find(from);
     if (at == std::string_view::npos) {
       out += line;
@@ -82,9 +84,8 @@ Rke2InstallResult install_rke2(const ArtifactSet& set, const std::string& root_p
   root.mkdirs(o.prefix);
   ExtractOptions eo;
   eo.skip_unpermitted_devices = o.skip_unpermitted_devices;
-  with_context("while unpacking '" + set.tarball + "' into " + o.prefix, [&] {
-    extract_tree(set.dir + "/" + set.tarball, root.resolve(o.prefix), eo);
-  });
+  with_context("while unpacking '" + set.tarball + "' into " + o.prefix,
+               [&] { extract_tree(set.dir + "/" + set.tarball, root.resolve(o.prefix), eo); });
   result.lock["rke2:" + set.tarball] = set.sha256.at(set.tarball);
 
   if (o.prefix != kRke2DefaultPrefix) {
@@ -92,7 +93,8 @@ Rke2InstallResult install_rke2(const ArtifactSet& set, const std::string& root_p
     std::vector<std::string> adjust;
     if (auto st = root.lstat(units); st && S_ISDIR(st->st_mode)) {
       for (const auto& name : list_dir(root.resolve(units))) {
-        if (name.starts_with("rke2-") && name.ends_with(".service")) adjust.push_back(units + "/" + name);
+        if (name.starts_with("rke2-") && name.ends_with(".service"))
+          adjust.push_back(units + "/" + name);
       }
     }
     std::string uninstall = path_join(o.prefix, "bin/rke2-uninstall.sh");
@@ -106,8 +108,7 @@ Rke2InstallResult install_rke2(const ArtifactSet& set, const std::string& root_p
       // install.sh moves the units to /etc/systemd/system for a non-default prefix.
       std::string dest = unit ? "/etc/systemd/system/" + basename_of(path) : path;
       root.mkdirs(dirname_of(dest));
-      root.write_file(dest, fixed, st->st_mode & 07777,
-                      std::make_pair(st->st_uid, st->st_gid));
+      root.write_file(dest, fixed, st->st_mode & 07777, std::make_pair(st->st_uid, st->st_gid));
       if (unit) root.remove(path);
     }
   }

@@ -27,8 +27,8 @@ struct Rke2InstallOptions {
 };
 
 struct Rke2InstallResult {
-  std::vector<std::string> installed;        // paths inside the root
-  std::map<std::string, std::string> lock;   // "rke2:FILE" -> sha256
+  std::vector<std::string> installed;       // paths inside the root
+  std::map<std::string, std::string> lock;  // "rke2:FILE" -> sha256
 };
 
 Rke2InstallResult install_rke2(const ArtifactSet& set, const std::string& root,

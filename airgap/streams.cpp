@@ -1,11 +1,12 @@
 #include "airgap/streams.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <vector>
+
+#include <sys/stat.h>
 
 #include "airgap/exit_codes.hpp"
 #include "util/cancel.hpp"

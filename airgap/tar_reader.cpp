@@ -57,9 +57,7 @@ std::optional<std::string> normalize_member_name(std::string_view name) {
 }
 
 TarReader::TarReader(const std::string& path)
-    : owned_(std::make_unique<FdInputStream>(path)),
-      in_(owned_.get()),
-      name_(path) {
+    : owned_(std::make_unique<FdInputStream>(path)), in_(owned_.get()), name_(path) {
   open();
 }
 
@@ -69,7 +67,9 @@ TarReader::TarReader(InputStream& in, std::string name) : in_(&in), name_(std::m
 
 TarReader::~TarReader() = default;
 
-InputStream& TarReader::data() { return *data_; }
+InputStream& TarReader::data() {
+  return *data_;
+}
 
 void TarReader::open() {
   buffer_.resize(kChunkSize);
@@ -96,8 +96,7 @@ void TarReader::fail(std::string_view doing) const {
                 kExitVerification);
   }
   if (why.find("Unrecognized archive format") != std::string::npos) {
-    throw Error("archive '" + name_ + "': not a tar archive (plain, gzip or zstd)",
-                kExitInvalid);
+    throw Error("archive '" + name_ + "': not a tar archive (plain, gzip or zstd)", kExitInvalid);
   }
   throw Error(std::string(doing) + " '" + name_ + "': " + why, kExitVerification);
 }

@@ -21,7 +21,7 @@ struct TarMember {
   std::string name;  // normalised, relative; "." for the root itself
   Type type = Type::Other;
   uint64_t size = 0;
-  std::string link;  // symlink target as stored, or normalised hardlink target
+  std::string link;                       // symlink target as stored, or normalised hardlink target
   struct archive_entry* entry = nullptr;  // valid until next()
 };
 

@@ -1,11 +1,12 @@
 #include "airgap/zstd_frames.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+
+#include <sys/stat.h>
 
 #include "airgap/exit_codes.hpp"
 #include "airgap/zstd_writer.hpp"

@@ -79,6 +79,8 @@ void ZstdWriter::write(const void* data, size_t size) {
   drain(ZSTD_e_continue, data, size);
 }
 
-void ZstdWriter::finish() { drain(ZSTD_e_end, nullptr, 0); }
+void ZstdWriter::finish() {
+  drain(ZSTD_e_end, nullptr, 0);
+}
 
 }  // namespace kiln::airgap

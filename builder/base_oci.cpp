@@ -27,6 +27,8 @@ const airgap::Image& select_image(const airgap::ImageSource& source, const spec:
     }
     return images.front();
   }
+  // One image without a name (an OCI layout tagged only "1.0") is the one meant.
+  if (images.size() == 1 && images.front().names.empty()) return images.front();
   auto want = airgap::try_parse_image_ref(base.image);
   std::string name = want ? want->image_name() : base.image;
   std::vector<std::string> all;
@@ -37,7 +39,8 @@ const airgap::Image& select_image(const airgap::ImageSource& source, const spec:
     }
   }
   throw Error("base image '" + base.source.location + "' has no image '" + base.image +
-                  "' (it has: " + (all.empty() ? std::string("no named images") : join(all, ", ")) + ")",
+                  "' (it has: " + (all.empty() ? std::string("no named images") : join(all, ", ")) +
+                  ")",
               kExitMissingInput);
 }
 
@@ -51,7 +54,8 @@ void apply_oci_base(BuildContext& ctx, const spec::OciBase& base) {
     // Every layer, verified, where it can be read in order.
     std::string blobs = ctx.work_dir + "/base-layers";
     mkdir_p(blobs);
-    source->read_blobs(img.parsed.layers, [&](const airgap::Descriptor& d, airgap::InputStream& in) {
+    source->read_blobs(img.parsed.layers, [&](const airgap::Descriptor& d,
+                                              airgap::InputStream& in) {
       AtomicFile out(blobs + "/" + d.digest.substr(7), 0600);
       airgap::pump(in, [&](const char* data, size_t n) { out.write(std::string_view(data, n)); });
       out.commit();

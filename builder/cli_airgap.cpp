@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "airgap/artifact_set.hpp"
@@ -27,7 +28,9 @@ constexpr const char* kExitCodes =
     "Exit codes: 0 success, 1 runtime or registry failure, 2 usage or unsupported input,\n"
     "3 verification failed (sha256, digest, truncated or malformed archive), 4 missing input.";
 
-void out(const std::string& s) { std::fputs(s.c_str(), stdout); }
+void out(const std::string& s) {
+  std::fputs(s.c_str(), stdout);
+}
 
 bool help(const ArgParser& p, const ParsedArgs& a) {
   if (a.help_requested()) out(p.help());
@@ -43,7 +46,8 @@ int run_verify(const std::vector<std::string>& args, const GlobalOptions& g) {
               "rke2-images-core plus CNI tarballs), every present file against the checksum\n"
               "file, and every .tar.zst's zstd window against RKE2's 32 MiB limit.");
   p.positional("DIR", "The artifact directory");
-  p.option("images", 0, "SETS", "Image sets the install needs, comma-separated: all, or core plus CNIs");
+  p.option("images", 0, "SETS",
+           "Image sets the install needs, comma-separated: all, or core plus CNIs");
   p.option("arch", 0, "ARCH", "Release architecture (default amd64)");
   p.epilog(kExitCodes);
   ParsedArgs a = p.parse(args);
@@ -103,7 +107,8 @@ int run_ls(const std::vector<std::string>& args, const GlobalOptions& g) {
                           {"layers", img.parsed.layers.size()}};
       if (img.top.digest != img.manifest.digest) j["index_digest"] = img.top.digest;
       images.push_back(j);
-      std::string name = img.names.empty() ? "<unnamed> (" + img.label + ")" : join(img.names, ", ");
+      std::string name =
+          img.names.empty() ? "<unnamed> (" + img.label + ")" : join(img.names, ", ");
       table += name + "  " + img.manifest.digest + "  " + human_bytes(img.size()) + "\n";
     }
     doc.push_back({{"archive", path}, {"format", source->format()}, {"images", images}});
@@ -119,13 +124,14 @@ int run_ls(const std::vector<std::string>& args, const GlobalOptions& g) {
 // ---- pull ---------------------------------------------------------------
 
 int run_pull(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
-  ArgParser p("kiln airgap pull", "REF... -o ARCHIVE",
-              "Pull images from registries (OCI distribution API) into kiln's cache and write\n"
-              "them, linux/amd64, as one oci-archive. REF may carry a tag and/or @sha256:...\n"
-              "(a pin: the registry's answer must match it). Credentials come from --credentials\n"
-              "or $REGISTRY_AUTH_FILE, a Docker config.json-style file:\n"
-              "  {\"auths\": {\"registry.example.com\": {\"auth\": \"<base64 of user:password>\"}}}\n"
-              "localhost and 127.0.0.1 registries are reached over plain http.");
+  ArgParser p(
+      "kiln airgap pull", "REF... -o ARCHIVE",
+      "Pull images from registries (OCI distribution API) into kiln's cache and write\n"
+      "them, linux/amd64, as one oci-archive. REF may carry a tag and/or @sha256:...\n"
+      "(a pin: the registry's answer must match it). Credentials come from --credentials\n"
+      "or $REGISTRY_AUTH_FILE, a Docker config.json-style file:\n"
+      "  {\"auths\": {\"registry.example.com\": {\"auth\": \"<base64 of user:password>\"}}}\n"
+      "localhost and 127.0.0.1 registries are reached over plain http.");
   p.positional("REF", "Image reference", 1, 1000);
   p.option("output", 'o', "ARCHIVE", "Archive to write (.tar.zst or .tar)");
   p.option("credentials", 0, "FILE", "Registry credentials (config.json format)");
@@ -172,7 +178,8 @@ int run_pull(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
   airgap::PackResult r = airgap::pack_images({source.get()}, *output, {});
   timer.add_field("images", std::to_string(r.images.size()));
   timer.finish();
-  out(report + "wrote " + r.archive + " (" + human_bytes(r.output_bytes) + ") and " + r.list + "\n");
+  out(report + "wrote " + r.archive + " (" + human_bytes(r.output_bytes) + ") and " + r.list +
+      "\n");
   return 0;
 }
 
@@ -198,7 +205,8 @@ int run_pack(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
   if (!output) throw Error("kiln airgap pack: missing --output FILE (see --help)", kExitUsage);
   airgap::PackOptions o;
   o.zstd.level = static_cast<int>(a.get_int("level", 1, 22).value_or(3));
-  o.zstd.window_log = static_cast<int>(a.get_int("window-log", 10, 31).value_or(airgap::ZstdOptions{}.window_log));
+  o.zstd.window_log =
+      static_cast<int>(a.get_int("window-log", 10, 31).value_or(airgap::ZstdOptions{}.window_log));
   o.zstd.workers = static_cast<int>(a.get_int("threads", 0, 256).value_or(0));
   o.zstd.long_distance = a.has("long");
   airgap::check_zstd_options(o.zstd);
@@ -243,8 +251,9 @@ constexpr Sub kSubs[] = {
 };
 
 std::string airgap_help() {
-  std::string h = "Usage: kiln airgap COMMAND [ARGS...]\n\nRKE2 artifact sets and container "
-                  "image archives for disconnected nodes.\n\nCommands:\n";
+  std::string h =
+      "Usage: kiln airgap COMMAND [ARGS...]\n\nRKE2 artifact sets and container "
+      "image archives for disconnected nodes.\n\nCommands:\n";
   for (const auto& s : kSubs) {
     std::string left = std::string("  ") + s.name;
     left.resize(12, ' ');
@@ -255,8 +264,9 @@ std::string airgap_help() {
 
 int run_airgap(const std::vector<std::string>& args, const GlobalOptions& g) {
   if (args.empty()) {
-    throw Error("kiln airgap: no command given (verify, ls, pull or pack; see 'kiln airgap --help')",
-                kExitUsage);
+    throw Error(
+        "kiln airgap: no command given (verify, ls, pull or pack; see 'kiln airgap --help')",
+        kExitUsage);
   }
   if (args[0] == "--help" || args[0] == "-h") {
     out(airgap_help());

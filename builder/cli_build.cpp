@@ -67,7 +67,13 @@ spec::ImageSpec load_build_spec(const std::string& text, const std::string& name
   syntax.diagnostics.throw_if_errors(kExitInvalid);
   opts.check_files = true;
   spec::ParseResult full = spec::parse_spec(text, name, opts);
-  full.diagnostics.throw_if_errors(kExitMissingInput);
+  // The file checks also find inputs of the wrong kind (a file where a
+  // directory belongs, a tarball overlay without sha256): those are invalid.
+  bool all_missing = true;
+  for (const auto& e : full.diagnostics.errors()) {
+    all_missing = all_missing && e.message.ends_with("does not exist");
+  }
+  full.diagnostics.throw_if_errors(all_missing ? kExitMissingInput : kExitInvalid);
   return std::move(*full.spec);
 }
 

@@ -194,7 +194,8 @@ void generate_initramfs(const std::string& rootfs_dir, const KernelInfo& kernel,
     throw;
   }
   std::string produced = tmp.host() + "/initrd.img";
-  std::string partial = out + ".partial";
+  // A unique temp name: two builds may fill the same cache entry at once.
+  std::string partial = out + ".partial-" + std::to_string(::getpid());
   try {
     copy_sparse_file(produced, partial);
     rename_durable(partial, out);

@@ -45,7 +45,7 @@ namespace {
 
 std::string fetch_url(const BuildContext& ctx, const spec::PinnedSource& source,
                       const std::string& what, StepTimer* timer) {
-  const std::string cached = download_cache_path(ctx.options.cache_dir, source.sha256);
+  std::string cached = download_cache_path(ctx.options.cache_dir, source.sha256);
   if (path_exists(cached)) {
     // A cached file is trusted only after it hashes right again.
     if (sha256_file(cached) == source.sha256) {

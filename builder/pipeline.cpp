@@ -169,20 +169,20 @@ void run_build(const spec::ImageSpec& spec, BuildOptions options) {
     LockGuard lock(ctx, read_lock_file(options.lock_file));
     ctx.previous_lock = lock.previous();
     mkdir_p(options.output_dir);
+    // A kept work dir loses its lock file, so no sweep ever takes it.
+    auto keep_if_asked = [&] {
+      if (!options.keep_work) return;
+      ::unlink((work.path() + "/" + kWorkLockName).c_str());
+      log_warning("kept the work dir " + work.release());
+    };
     try {
       run_steps(ctx, lock);
     } catch (...) {
-      if (options.keep_work) {
-        ::unlink((work.path() + "/" + kWorkLockName).c_str());
-        log_warning("kept the work dir " + work.release());
-      }
+      keep_if_asked();
       throw;
     }
     lock.write();
-    if (options.keep_work) {
-      ::unlink((work.path() + "/" + kWorkLockName).c_str());
-      log_warning("kept the work dir " + work.release());
-    }
+    keep_if_asked();
   } catch (Error& e) {
     // Leave no empty output dir behind that the build itself created.
     if (!output_existed && is_directory(options.output_dir) &&

@@ -136,9 +136,11 @@ std::string probe_accelerator(std::chrono::milliseconds budget, const std::strin
   watch.qemu_log = tmp.path() + "/qemu.log";
   GuestRun r = run_guest(argv, m.console_log, watch);
   std::string accel = r.outcome == GuestOutcome::MarkerSeen ? "kvm" : "tcg";
-  log_debug("accelerator: KVM probe " +
-            std::string(accel == "kvm" ? "booted the firmware" : "did not finish") + " in " +
-            std::to_string(r.elapsed_ms) + " ms; using " + accel);
+  std::string how = r.outcome == GuestOutcome::MarkerSeen ? "booted the firmware"
+                    : r.outcome == GuestOutcome::TimedOut ? "hung"
+                                                          : "failed (" + r.qemu_output_tail + ")";
+  log_debug("accelerator: the KVM probe " + how + " in " + std::to_string(r.elapsed_ms) +
+            " ms; using " + accel);
   if (!cache_file.empty()) {
     try {
       mkdir_p(dirname_of(cache_file));

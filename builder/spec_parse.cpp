@@ -138,7 +138,8 @@ std::vector<Overlay> parse_overlays(const YAML::Node& n, Diagnostics& d, const I
   std::vector<std::string> builtins;
   if (is_directory(overlays_dir)) {
     for (const auto& e : list_dir(overlays_dir)) {
-      if (is_directory(overlays_dir + "/" + e)) builtins.push_back(e);
+      // kiln-boot is laid into every image by the pipeline itself.
+      if (e != kBootOverlayName && is_directory(overlays_dir + "/" + e)) builtins.push_back(e);
     }
   }
   std::set<std::string> seen;
@@ -181,6 +182,10 @@ std::vector<Overlay> parse_overlays(const YAML::Node& n, Diagnostics& d, const I
       }
     }
     if (o.builtin) {
+      if (o.name == kBootOverlayName) {
+        yaml_error(d, name_node, "overlay '" + o.name + "' is applied to every image automatically; remove it from the spec");
+        continue;
+      }
       if (std::find(builtins.begin(), builtins.end(), o.name) == builtins.end()) {
         std::string hint = closest_match(o.name, builtins);
         yaml_error(d, name_node,

@@ -11,6 +11,9 @@
 
 namespace kiln::spec {
 
+// The built-in tree the pipeline lays into every image; specs never list it.
+constexpr const char* kBootOverlayName = "kiln-boot";
+
 // Exit status of every command that rejects a spec.
 constexpr int kExitInvalidSpec = 2;
 

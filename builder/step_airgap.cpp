@@ -33,7 +33,8 @@ namespace {
 constexpr const char* kArchiveName = "kiln-airgap.tar.zst";
 constexpr const char* kRegistriesYaml = "/etc/rancher/rke2/registries.yaml";
 constexpr const char* kCertsDir = "/etc/rancher/rke2/certs.d";
-constexpr const char* kDefaultRegistryDropIn = "/etc/rancher/rke2/config.yaml.d/40-kiln-registry.yaml";
+constexpr const char* kDefaultRegistryDropIn =
+    "/etc/rancher/rke2/config.yaml.d/40-kiln-registry.yaml";
 
 // A secret from a file: its content without the trailing newline.
 std::string read_secret(const std::string& path, const std::string& what) {
@@ -84,7 +85,8 @@ void pack_images_step(BuildContext& ctx, StepTimer& timer) {
       std::optional<std::string> pin = img.digest;
       std::string key = "image:" + *img.ref;
       if (!pin && ctx.previous_lock) {
-        if (auto it = ctx.previous_lock->find(key); it != ctx.previous_lock->end()) pin = it->second;
+        if (auto it = ctx.previous_lock->find(key); it != ctx.previous_lock->end())
+          pin = it->second;
       }
       if (!client && !ctx.options.offline) {
         client = std::make_unique<airgap::RegistryClient>(registry_options(a));
@@ -126,7 +128,8 @@ void pack_images_step(BuildContext& ctx, StepTimer& timer) {
 
 // Copies a TLS file from the build host into the image; returns its path there.
 std::string install_tls_file(const RootDir& root, const std::string& registry,
-                             const std::optional<std::string>& from, const char* name, mode_t mode) {
+                             const std::optional<std::string>& from, const char* name,
+                             mode_t mode) {
   if (!from) return "";
   std::string to = std::string(kCertsDir) + "/" + registry + "/" + name;
   root.mkdirs(dirname_of(to), 0755);

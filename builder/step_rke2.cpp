@@ -14,15 +14,18 @@ namespace kiln {
 void run_rke2_step(BuildContext& ctx) {
   StepTimer timer("rke2");
   const spec::Rke2 rke2 = ctx.spec.rke2.value_or(spec::Rke2{});
-  std::optional<std::string> dir = ctx.options.rke2_artifacts ? ctx.options.rke2_artifacts : rke2.artifacts;
+  std::optional<std::string> dir =
+      ctx.options.rke2_artifacts ? ctx.options.rke2_artifacts : rke2.artifacts;
   if (!dir) {
-    throw Error("rke2: no artifact directory (set rke2.artifacts in the spec or pass "
-                "--rke2-artifacts DIR)",
-                kExitMissingInput);
+    throw Error(
+        "rke2: no artifact directory (set rke2.artifacts in the spec or pass "
+        "--rke2-artifacts DIR)",
+        kExitMissingInput);
   }
   airgap::ArtifactSet set = with_context("while verifying the RKE2 artifacts", [&] {
-    return airgap::verify_artifact_set(*dir, rke2.arch, rke2.images,
-                                       [&](uint64_t done, uint64_t total) { timer.progress(done, total); });
+    return airgap::verify_artifact_set(
+        *dir, rke2.arch, rke2.images,
+        [&](uint64_t done, uint64_t total) { timer.progress(done, total); });
   });
   for (const auto& name : set.unlisted) {
     log_debug("rke2: " + name + " is not in " + set.checksums + "; not installed");

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <clocale>
 #include <cstdio>
 #include <exception>
 
@@ -51,6 +52,9 @@ std::string program_help(const Program& p) {
 }
 
 int run_program(const Program& p, int argc, char** argv) {
+  // UTF-8 character handling (libarchive path names) without
+  // locale-dependent formatting of anything else.
+  if (std::setlocale(LC_CTYPE, "C.UTF-8") == nullptr) std::setlocale(LC_CTYPE, "C.utf8");
   std::vector<std::string> args(argv + 1, argv + argc);
   GlobalOptions global;
   size_t i = 0;

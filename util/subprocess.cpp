@@ -150,6 +150,9 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
   pipe_cloexec(in_pipe);
   UniqueFd in_r(in_pipe[0]);
   UniqueFd in_w(in_pipe[1]);
+  // Non-blocking, so a child that fills its output pipe before reading all
+  // of its input cannot deadlock against us.
+  ::fcntl(in_w.get(), F_SETFL, ::fcntl(in_w.get(), F_GETFL) | O_NONBLOCK);
   pipe_cloexec(out_pipe);
   UniqueFd out_r(out_pipe[0]);
   UniqueFd out_w(out_pipe[1]);

@@ -10,9 +10,10 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "util/archive_ptr.hpp"
 #include "util/error.hpp"
@@ -29,9 +30,10 @@ class Content {
   explicit Content(uint64_t seed) : x_(seed * 0x9E3779B97F4A7C15ULL + 1) {}
   void fill(std::string& buf) {
     static const std::vector<std::string> words = {
-        "kernel ", "container ", "layer ", "0x7f45", "libc.so.6 ", "GLIBC_2.34 ", "config ",
-        "\x00\x00\x00\x00", "main ", "error: ", "/usr/lib/", "json ", "\x48\x89\xe5", "ret ",
-        "return 0;\n", "namespace ", "static ", "\xff\xff", "ELF", "registry "};
+        "kernel ",     "container ", "layer ",           "0x7f45", "libc.so.6 ",
+        "GLIBC_2.34 ", "config ",    "\x00\x00\x00\x00", "main ",  "error: ",
+        "/usr/lib/",   "json ",      "\x48\x89\xe5",     "ret ",   "return 0;\n",
+        "namespace ",  "static ",    "\xff\xff",         "ELF",    "registry "};
     buf.clear();
     while (buf.size() < kBlock) {
       if (next() % 4 == 0) {
@@ -133,14 +135,21 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     std::string v = argv[i + 1];
-    if (k == "--out") out = v;
-    else if (k == "--images") images = std::stoull(v);
-    else if (k == "--base-mib") base_mib = std::stoull(v);
-    else if (k == "--app-mib") app_mib = std::stoull(v);
-    else if (k == "--shared-base") shared = v == "1";
+    if (k == "--out")
+      out = v;
+    else if (k == "--images")
+      images = std::stoull(v);
+    else if (k == "--base-mib")
+      base_mib = std::stoull(v);
+    else if (k == "--app-mib")
+      app_mib = std::stoull(v);
+    else if (k == "--shared-base")
+      shared = v == "1";
   }
   if (out.empty()) {
-    std::fprintf(stderr, "usage: make_image_set --out DIR [--images N] [--base-mib B] [--app-mib A] [--shared-base 0|1]\n");
+    std::fprintf(stderr,
+                 "usage: make_image_set --out DIR [--images N] [--base-mib B] [--app-mib A] "
+                 "[--shared-base 0|1]\n");
     return 2;
   }
   try {
@@ -160,7 +169,8 @@ int main(int argc, char** argv) {
           {"architecture", "amd64"},
           {"os", "linux"},
           {"config", {{"Cmd", {"/bin/sh"}}}},
-          {"rootfs", {{"type", "layers"}, {"diff_ids", {"sha256:" + own_base_id, "sha256:" + app_id}}}}};
+          {"rootfs",
+           {{"type", "layers"}, {"diff_ids", {"sha256:" + own_base_id, "sha256:" + app_id}}}}};
       std::string cfg = config.dump();
       std::string cfg_name = kiln::sha256_hex(cfg) + ".json";
       std::string tag = "bench.kiln.test/app-" + std::to_string(i) + ":1";

@@ -1,6 +1,5 @@
-#include <yaml-cpp/yaml.h>
-
 #include <catch2/catch.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include "airgap/image_source.hpp"
 #include "builder/steps.hpp"
@@ -132,7 +131,8 @@ TEST_CASE("the airgap step pulls references, records digests, and reuses them of
   CHECK(std::string(e.what()) == "image '" + ref +
                                      "' has no pinned digest, so an offline build cannot resolve "
                                      "it (pin it with @sha256:..., a 'digest', or kiln.lock), "
-                                     "while pulling '" + ref + "'");
+                                     "while pulling '" +
+                                     ref + "'");
   CHECK(e.exit_code() == 4);
   CHECK_FALSE(path_exists(ctx.rootfs_dir + kImages + "/kiln-airgap.tar.zst"));
   // With the digest from kiln.lock the cache is enough.
@@ -154,6 +154,7 @@ TEST_CASE("an airgap archive whose sha256 differs from the spec's pin is refused
     e = err;
   }
   CHECK(e.exit_code() == 3);
-  CHECK(std::string(e.what()).find("sha256 mismatch for airgap image archive '" + workload + "'") == 0);
+  CHECK(std::string(e.what()).find("sha256 mismatch for airgap image archive '" + workload + "'") ==
+        0);
   CHECK_FALSE(path_exists(ctx.rootfs_dir + kImages));
 }

@@ -1,16 +1,17 @@
 #include "tests/airgap/background_process.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -35,7 +36,9 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
   if (rc != 0) throw Error::from_errno("start", argv[0], rc);
 }
 
-BackgroundProcess::~BackgroundProcess() { stop(); }
+BackgroundProcess::~BackgroundProcess() {
+  stop();
+}
 
 bool BackgroundProcess::running() {
   if (pid_ < 0) return false;

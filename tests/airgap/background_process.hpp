@@ -3,10 +3,10 @@
 // period. Its output goes to a log file the test can show on failure.
 #pragma once
 
-#include <sys/types.h>
-
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 namespace kiln::test {
 

@@ -36,7 +36,8 @@ TEST_CASE("kiln airgap verify checks an artifact directory", "[unit]") {
   TempDir tmp;
   CliResult missing = run_kiln({"airgap", "verify", tmp.path() + "/nope"});
   CHECK(missing.exit_code == 4);
-  CHECK(error_line(missing) == "kiln: error: rke2 artifacts '" + tmp.path() + "/nope': not a directory");
+  CHECK(error_line(missing) ==
+        "kiln: error: rke2 artifacts '" + tmp.path() + "/nope': not a directory");
   CliResult usage = run_kiln({"airgap", "verfy"});
   CHECK(usage.exit_code == 2);
   CHECK(error_line(usage) ==
@@ -67,19 +68,22 @@ TEST_CASE("kiln airgap pack writes the archive and its list, or nothing", "[unit
   TempDir tmp;
   std::string out = tmp.path() + "/out/images.tar.zst";
   mkdir_p(tmp.path() + "/out");
-  CliResult r = run_kiln({"airgap", "pack", standin_workload_archive(),
-                      standin_artifacts_dir() + "/rke2-images-canal.linux-amd64.tar.zst", "-o", out});
+  CliResult r =
+      run_kiln({"airgap", "pack", standin_workload_archive(),
+                standin_artifacts_dir() + "/rke2-images-canal.linux-amd64.tar.zst", "-o", out});
   REQUIRE(r.exit_code == 0);
-  CHECK(first_line(r.out) == "packed 3 images into " + out + " (" +
-                                 human_bytes(lstat_path(out)->st_size) + ")");
+  CHECK(first_line(r.out) ==
+        "packed 3 images into " + out + " (" + human_bytes(lstat_path(out)->st_size) + ")");
   CHECK(read_file(tmp.path() + "/out/images.txt").find(standin_workload_image() + "\n") == 0);
 
-  CliResult window = run_kiln({"airgap", "pack", standin_workload_archive(), "--window-log", "27", "-o",
-                           tmp.path() + "/w.tar.zst"});
+  CliResult window = run_kiln({"airgap", "pack", standin_workload_archive(), "--window-log", "27",
+                               "-o", tmp.path() + "/w.tar.zst"});
   CHECK(window.exit_code == 2);
-  CHECK(error_line(window) == "kiln: error: zstd window log 27 exceeds 25: RKE2 rejects archives "
-                              "whose zstd window is over 32 MiB");
-  CliResult ext = run_kiln({"airgap", "pack", standin_workload_archive(), "-o", tmp.path() + "/x.zip"});
+  CHECK(error_line(window) ==
+        "kiln: error: zstd window log 27 exceeds 25: RKE2 rejects archives "
+        "whose zstd window is over 32 MiB");
+  CliResult ext =
+      run_kiln({"airgap", "pack", standin_workload_archive(), "-o", tmp.path() + "/x.zip"});
   CHECK(ext.exit_code == 2);
   CHECK(error_line(ext) == "kiln: error: output '" + tmp.path() +
                                "/x.zip' must end in .tar.zst (zstd) or .tar (uncompressed)");
@@ -106,11 +110,12 @@ TEST_CASE("kiln airgap pull writes an archive, and nothing when the registry fai
   CHECK(ls.out.starts_with(ref + "  " + img.manifest.digest));
 
   std::string missing = reg.host() + "/team/app:2";
-  CliResult nf = run_kiln({"airgap", "pull", missing, "-o", tmp.path() + "/out/x.tar", "--cache-dir",
-                       tmp.path() + "/cache"});
+  CliResult nf = run_kiln({"airgap", "pull", missing, "-o", tmp.path() + "/out/x.tar",
+                           "--cache-dir", tmp.path() + "/cache"});
   CHECK(nf.exit_code == 4);
   CHECK(error_line(nf) == "kiln: error: GET 'http://" + reg.host() +
                               "/v2/team/app/manifests/2': 404 Not Found: manifest unknown, while "
-                              "pulling '" + missing + "'");
+                              "pulling '" +
+                              missing + "'");
   CHECK(list_dir(tmp.path() + "/out") == std::vector<std::string>{"pulled.tar", "pulled.txt"});
 }

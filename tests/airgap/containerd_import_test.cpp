@@ -23,7 +23,8 @@ class Containerd {
     write_text(dir + "/config.toml",
                "version = 2\nroot = \"" + dir + "/root\"\nstate = \"" + dir +
                    "/state\"\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n[grpc]\n"
-                   "  address = \"" + socket_ + "\"\n");
+                   "  address = \"" +
+                   socket_ + "\"\n");
     proc_ = std::make_unique<BackgroundProcess>(
         std::vector<std::string>{"containerd", "--config", dir + "/config.toml"},
         dir + "/containerd.log");
@@ -52,7 +53,8 @@ TEST_CASE("containerd imports a packed archive and reports the input digests", "
   OciLayout layout(tmp.path() + "/layout");
   std::map<std::string, std::string> want;
   for (const char* app : {"alpha", "beta"}) {
-    auto img = layout.add_image({base, make_layer({{TarEntry::Type::File, std::string("srv/") + app, app}})});
+    auto img = layout.add_image(
+        {base, make_layer({{TarEntry::Type::File, std::string("srv/") + app, app}})});
     std::string name = std::string("kiln.test/apps/") + app + ":1";
     layout.list(img.manifest, name);
     want[name] = img.manifest.digest;

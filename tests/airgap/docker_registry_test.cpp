@@ -25,9 +25,10 @@ class DockerRegistry {
  public:
   explicit DockerRegistry(const std::string& dir, const std::string& htpasswd = "")
       : port_(free_port()) {
-    std::string config = "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
-                         "    rootdirectory: " + dir + "/storage\nhttp:\n  addr: 127.0.0.1:" +
-                         std::to_string(port_) + "\n";
+    std::string config =
+        "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
+        "    rootdirectory: " +
+        dir + "/storage\nhttp:\n  addr: 127.0.0.1:" + std::to_string(port_) + "\n";
     if (!htpasswd.empty()) {
       config += "auth:\n  htpasswd:\n    realm: kiln-test\n    path: " + htpasswd + "\n";
     }
@@ -126,7 +127,8 @@ TEST_CASE("docker-registry's htpasswd basic auth with a credentials file", "[uni
     CHECK_THROWS_WITH(pull_image(&anonymous, store, {ref, std::nullopt}),
                       "GET 'http://" + reg.host() +
                           "/v2/private/app/manifests/1': 401 Unauthorized: authentication "
-                          "required (no credentials for " + reg.host() + ")");
+                          "required (no credentials for " +
+                          reg.host() + ")");
   }
   // base64("kiln:s3cret")
   write_text(tmp.path() + "/auth.json",
@@ -134,5 +136,6 @@ TEST_CASE("docker-registry's htpasswd basic auth with a credentials file", "[uni
   RegistryOptions o;
   o.credentials = Credentials::load(tmp.path() + "/auth.json");
   RegistryClient client(o);
-  CHECK(pull_image(&client, store, {ref, std::nullopt}).image.manifest.digest == img.manifest.digest);
+  CHECK(pull_image(&client, store, {ref, std::nullopt}).image.manifest.digest ==
+        img.manifest.digest);
 }

@@ -29,7 +29,9 @@ FakeRegistry::FakeRegistry(std::string dir, Auth auth) : dir_(std::move(dir)), a
   server_ = std::make_unique<HttpServer>([this](const HttpRequest& r) { return handle(r); });
 }
 
-std::string FakeRegistry::host() const { return "127.0.0.1:" + std::to_string(server_->port()); }
+std::string FakeRegistry::host() const {
+  return "127.0.0.1:" + std::to_string(server_->port());
+}
 
 void FakeRegistry::tag(const std::string& repo_tag, const std::string& digest,
                        const std::string& media_type) {

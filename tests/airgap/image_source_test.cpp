@@ -1,6 +1,7 @@
+#include "airgap/image_source.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "airgap/image_source.hpp"
 #include "airgap/media_types.hpp"
 #include "tests/airgap/test_images.hpp"
 #include "tests/support/test_support.hpp"
@@ -105,13 +106,14 @@ TEST_CASE("docker-archives become OCI manifests whose layers match the diff_ids"
   std::string a = make_tar({{TarEntry::Type::File, "a", "a"}});
   std::string b = make_tar({{TarEntry::Type::File, "b", "b"}});
   std::string path = tmp.path() + "/save.tar";
-  write_docker_archive(path, {{{"app-a:1", "example.com/app-a:latest"}, {base, a}},
-                              {{"app-b:2"}, {base, b}}});
+  write_docker_archive(
+      path, {{{"app-a:1", "example.com/app-a:latest"}, {base, a}}, {{"app-b:2"}, {base, b}}});
   auto s = open_image_source(path);
   CHECK(s->format() == "docker-archive");
   REQUIRE(s->images().size() == 2);
   const auto& i = s->images()[0];
-  CHECK(i.names == std::vector<std::string>{"docker.io/library/app-a:1", "example.com/app-a:latest"});
+  CHECK(i.names ==
+        std::vector<std::string>{"docker.io/library/app-a:1", "example.com/app-a:latest"});
   CHECK(i.parsed.layers[0].digest == "sha256:" + sha256_hex(base));
   CHECK(i.parsed.layers[0].media_type == airgap::media::kOciLayer);
   CHECK(i.manifest.digest == "sha256:" + sha256_hex(i.manifest_json));
@@ -123,8 +125,8 @@ TEST_CASE("docker-archives become OCI manifests whose layers match the diff_ids"
 TEST_CASE("a truncated archive is an error naming the archive and member", "[unit]") {
   TempDir tmp;
   OciLayout layout(tmp.path() + "/layout");
-  auto img = layout.add_image({make_layer({{TarEntry::Type::File, "big", std::string(200000, 'x')}},
-                                          Compression::None)});
+  auto img = layout.add_image(
+      {make_layer({{TarEntry::Type::File, "big", std::string(200000, 'x')}}, Compression::None)});
   layout.list(img.manifest, "x/y:1");
   layout.finish();
   std::string path = tmp.path() + "/img.tar";
@@ -133,9 +135,9 @@ TEST_CASE("a truncated archive is an error naming the archive and member", "[uni
   // Cut inside the layer blob (the largest member).
   std::string cut = tmp.path() + "/cut.tar";
   write_text(cut, bytes.substr(0, 100000));
-  CHECK_THROWS_WITH(open_image_source(cut),
-                    "archive '" + cut + "': truncated inside member 'blobs/sha256/" +
-                        img.layers[0].digest.substr(7) + "'");
+  CHECK_THROWS_WITH(open_image_source(cut), "archive '" + cut +
+                                                "': truncated inside member 'blobs/sha256/" +
+                                                img.layers[0].digest.substr(7) + "'");
 }
 
 TEST_CASE("a blob that does not match its digest names the image and the digest", "[unit]") {
@@ -178,9 +180,8 @@ TEST_CASE("a manifest that references a missing blob is an error", "[unit]") {
                     "image 'example.com/app:1': blob " + img.layers[0].digest +
                         " is missing from '" + tmp.path() + "/img.tar'");
   auto s = open_image_source(layout.dir());
-  CHECK_THROWS_WITH(read_all_layers(*s), "image 'example.com/app:1': blob " +
-                                             img.layers[0].digest + " is missing from '" +
-                                             layout.dir() + "'");
+  CHECK_THROWS_WITH(read_all_layers(*s), "image 'example.com/app:1': blob " + img.layers[0].digest +
+                                             " is missing from '" + layout.dir() + "'");
 }
 
 TEST_CASE("a member that climbs out of the archive is rejected", "[unit]") {
@@ -214,10 +215,11 @@ TEST_CASE("unsupported media types are named with their field", "[unit]") {
     open_image_source(layout.dir());
     FAIL("no error");
   } catch (const Error& e) {
-    CHECK(std::string(e.what()) ==
-          "image 'example.com/win:1' manifest " + man.digest.substr(0, 19) +
-              ": unsupported media type "
-              "'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip' in 'layers[0].mediaType'");
+    CHECK(
+        std::string(e.what()) ==
+        "image 'example.com/win:1' manifest " + man.digest.substr(0, 19) +
+            ": unsupported media type "
+            "'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip' in 'layers[0].mediaType'");
     CHECK(e.exit_code() == 2);
   }
 }
@@ -230,8 +232,9 @@ TEST_CASE("a file that is no image archive says what was expected", "[unit]") {
                         "/plain.tar': neither an OCI image layout (oci-layout, index.json) nor a "
                         "docker-archive (manifest.json)");
   write_text(tmp.path() + "/junk.tar", "this is not a tar at all");
-  CHECK_THROWS_WITH(open_image_source(tmp.path() + "/junk.tar"),
-                    "archive '" + tmp.path() + "/junk.tar': not a tar archive (plain, gzip or zstd)");
+  CHECK_THROWS_WITH(
+      open_image_source(tmp.path() + "/junk.tar"),
+      "archive '" + tmp.path() + "/junk.tar': not a tar archive (plain, gzip or zstd)");
   CHECK_THROWS_WITH(open_image_source(tmp.path() + "/absent.tar"),
                     "open '" + tmp.path() + "/absent.tar': No such file or directory");
 }

@@ -1,6 +1,5 @@
-#include <sys/xattr.h>
-
 #include <catch2/catch.hpp>
+#include <sys/xattr.h>
 
 #include "airgap/layer_apply.hpp"
 #include "builder/steps.hpp"
@@ -37,20 +36,28 @@ TEST_CASE("layers apply in order with whiteouts and opaque directories", "[unit]
   TempDir tmp;
   std::string root = tmp.path() + "/root";
   mkdir_p(root);
-  apply(root, {{T::Directory, "etc"}, {T::File, "etc/a", "a"}, {T::File, "etc/b", "b"},
-               {T::Directory, "dir"}, {T::File, "dir/x", "x"}, {T::Directory, "dir/sub"},
-               {T::File, "dir/sub/y", "y"}, {T::File, "keep", "k"}, {T::File, "f", "file"},
-               {T::Directory, "d"}, {T::File, "d/inner", "i"}});
-  apply(root, {{T::File, "etc/.wh.a", ""},
-               {T::File, "dir/new", "n"},
-               {T::File, "dir/.wh..wh..opq", ""},
-               {T::Directory, "f"},          // a directory replaces a file
-               {T::File, "d", "now a file"},  // and a file replaces a directory
-               {T::Symlink, "etc/link", "b"},
-               {T::Hardlink, "keep2", "keep"}},
+  apply(root, {{T::Directory, "etc"},
+               {T::File, "etc/a", "a"},
+               {T::File, "etc/b", "b"},
+               {T::Directory, "dir"},
+               {T::File, "dir/x", "x"},
+               {T::Directory, "dir/sub"},
+               {T::File, "dir/sub/y", "y"},
+               {T::File, "keep", "k"},
+               {T::File, "f", "file"},
+               {T::Directory, "d"},
+               {T::File, "d/inner", "i"}});
+  apply(root,
+        {{T::File, "etc/.wh.a", ""},
+         {T::File, "dir/new", "n"},
+         {T::File, "dir/.wh..wh..opq", ""},
+         {T::Directory, "f"},           // a directory replaces a file
+         {T::File, "d", "now a file"},  // and a file replaces a directory
+         {T::Symlink, "etc/link", "b"},
+         {T::Hardlink, "keep2", "keep"}},
         Compression::Zstd);
-  CHECK(list_tree(root) == std::vector<std::string>{"d", "dir/new", "etc/b", "etc/link", "keep",
-                                                    "keep2"});
+  CHECK(list_tree(root) ==
+        std::vector<std::string>{"d", "dir/new", "etc/b", "etc/link", "keep", "keep2"});
   CHECK(read_file(root + "/d") == "now a file");
   CHECK(is_directory(root + "/f"));
   CHECK(lstat_path(root + "/keep2")->st_ino == lstat_path(root + "/keep")->st_ino);
@@ -62,7 +69,8 @@ TEST_CASE("whiteouts cannot reach outside the root, not even through a symlink",
   mkdir_p(root);
   write_text(tmp.path() + "/outside/victim", "precious");
   apply(root, {{T::Symlink, "out", tmp.path() + "/outside"}, {T::Symlink, "rel", "../outside"}});
-  apply(root, {{T::File, "out/.wh.victim", ""}, {T::File, "rel/.wh.victim", ""},
+  apply(root, {{T::File, "out/.wh.victim", ""},
+               {T::File, "rel/.wh.victim", ""},
                {T::File, "out/.wh..wh..opq", ""}});
   CHECK(read_file(tmp.path() + "/outside/victim") == "precious");
   CHECK_THROWS_WITH(apply(root, {{T::File, "../.wh.victim", ""}}),
@@ -78,7 +86,8 @@ TEST_CASE("layers keep owners, modes and file capabilities", "[root]") {
   std::string root = tmp.path() + "/root";
   mkdir_p(root);
   // vfs_cap_data revision 2: effective, permitted CAP_NET_RAW (13).
-  std::string cap("\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 20);
+  std::string cap(
+      "\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 20);
   TarEntry ping(T::File, "usr/bin/ping", "ELF", 04755);
   ping.uid = 0;
   ping.gid = 0;
@@ -101,11 +110,13 @@ TEST_CASE("layers keep owners, modes and file capabilities", "[root]") {
 
 TEST_CASE("apply_oci_base unpacks the chosen image of a docker-archive", "[unit]") {
   TempDir tmp;
-  std::string base = make_tar({{T::File, "etc/os-release", "ID=kiln\n"}, {T::File, "etc/old", "x"}});
+  std::string base =
+      make_tar({{T::File, "etc/os-release", "ID=kiln\n"}, {T::File, "etc/old", "x"}});
   std::string top = make_tar({{T::File, "etc/.wh.old", ""}, {T::File, "usr/bin/tool", "t", 0755}});
   std::string other = make_tar({{T::File, "other", "o"}});
   std::string path = tmp.path() + "/base.tar";
-  write_docker_archive(path, {{{"example.com/base:1"}, {base, top}}, {{"example.com/other:1"}, {other}}});
+  write_docker_archive(path,
+                       {{{"example.com/base:1"}, {base, top}}, {{"example.com/other:1"}, {other}}});
 
   spec::ImageSpec spec = oci_spec(path, "example.com/base:1");
   BuildContext ctx{spec, {}, tmp.path() + "/work", tmp.path() + "/root", {}, {}, {}, {}};
@@ -119,12 +130,16 @@ TEST_CASE("apply_oci_base unpacks the chosen image of a docker-archive", "[unit]
   spec::ImageSpec unnamed = oci_spec(path);
   BuildContext c2{unnamed, {}, tmp.path() + "/work", tmp.path() + "/root2", {}, {}, {}, {}};
   CHECK_THROWS_WITH(apply_oci_base(c2, std::get<spec::OciBase>(unnamed.base)),
-                    "base image '" + path + "' holds 2 images; choose one with base.oci.image, "
-                    "while applying the base OCI image '" + path + "'");
+                    "base image '" + path +
+                        "' holds 2 images; choose one with base.oci.image, "
+                        "while applying the base OCI image '" +
+                        path + "'");
   spec::ImageSpec missing = oci_spec(path, "example.com/nope:1");
   BuildContext c3{missing, {}, tmp.path() + "/work", tmp.path() + "/root3", {}, {}, {}, {}};
-  CHECK_THROWS_WITH(apply_oci_base(c3, std::get<spec::OciBase>(missing.base)),
-                    "base image '" + path + "' has no image 'example.com/nope:1' (it has: "
-                    "example.com/base:1, example.com/other:1), while applying the base OCI image '" +
-                        path + "'");
+  CHECK_THROWS_WITH(
+      apply_oci_base(c3, std::get<spec::OciBase>(missing.base)),
+      "base image '" + path +
+          "' has no image 'example.com/nope:1' (it has: "
+          "example.com/base:1, example.com/other:1), while applying the base OCI image '" +
+          path + "'");
 }

@@ -1,6 +1,7 @@
+#include "airgap/pack.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "airgap/pack.hpp"
 #include "airgap/tar_reader.hpp"
 #include "airgap/zstd_frames.hpp"
 #include "tests/airgap/test_images.hpp"
@@ -79,8 +80,9 @@ TEST_CASE("pack stores shared layers once and reads back with the same digests",
   CHECK(progress.back().first == progress.back().second);
 
   auto names = member_names(out);
-  CHECK(std::count(names.begin(), names.end(),
-                   "blobs/sha256/" + f.base.diff_id.substr(0, 0) + f.a.layers[0].digest.substr(7)) == 1);
+  CHECK(std::count(
+            names.begin(), names.end(),
+            "blobs/sha256/" + f.base.diff_id.substr(0, 0) + f.a.layers[0].digest.substr(7)) == 1);
   CHECK(names.front() == "oci-layout");
   CHECK(names.back() == "index.json");
 
@@ -94,7 +96,8 @@ TEST_CASE("pack stores shared layers once and reads back with the same digests",
   ZstdFrameSummary z = scan_zstd_frames(out);
   CHECK(z.frames == 1);
   CHECK(z.max_window <= (uint64_t{1} << 25));
-  CHECK(list_dir(f.tmp.path() + "/out") == std::vector<std::string>{"images.tar.zst", "images.txt"});
+  CHECK(list_dir(f.tmp.path() + "/out") ==
+        std::vector<std::string>{"images.tar.zst", "images.txt"});
 }
 
 TEST_CASE("a window over 2^25 is refused before anything is written", "[unit]") {
@@ -148,10 +151,11 @@ TEST_CASE("pack refuses unnamed images, conflicting names and unknown extensions
   auto a = open_image_source(f.layout_a);
   auto conflict = open_image_source(c.dir());
   CHECK_THROWS_WITH(pack_images({a.get(), conflict.get()}, f.tmp.path() + "/x.tar", {}),
-                    "image 'example.com/app-a:1' is " + f.a.manifest.digest + " in '" +
-                        f.layout_a + "' but " + other.manifest.digest + " in '" + c.dir() + "'");
-  CHECK_THROWS_WITH(pack_images({a.get()}, f.tmp.path() + "/x.tgz", {}),
-                    "output '" + f.tmp.path() + "/x.tgz' must end in .tar.zst (zstd) or .tar (uncompressed)");
+                    "image 'example.com/app-a:1' is " + f.a.manifest.digest + " in '" + f.layout_a +
+                        "' but " + other.manifest.digest + " in '" + c.dir() + "'");
+  CHECK_THROWS_WITH(
+      pack_images({a.get()}, f.tmp.path() + "/x.tgz", {}),
+      "output '" + f.tmp.path() + "/x.tgz' must end in .tar.zst (zstd) or .tar (uncompressed)");
   CHECK_FALSE(path_exists(f.tmp.path() + "/x.tar"));
 }
 

@@ -110,7 +110,8 @@ TEST_CASE("bearer-token auth follows the challenge with basic credentials", "[un
       saw_token_request = true;
       CHECK(r.target == "/token?service=fake&scope=repository%3Aapp%3Apull");
     }
-    if (r.target.starts_with("/v2/app/blobs/")) CHECK(r.header("authorization") == "Bearer tok-123");
+    if (r.target.starts_with("/v2/app/blobs/"))
+      CHECK(r.header("authorization") == "Bearer tok-123");
   }
   CHECK(saw_token_request);
 }
@@ -139,9 +140,9 @@ TEST_CASE("registry failures are one-line errors naming the request", "[unit]") 
     reg.tag("app:1", up.amd.manifest.digest, up.amd.manifest.media_type);
     RegistryClient client(fast_options());
     Error e = error_of([&] { pull_image(&client, store, {reg.host() + "/app:1", std::nullopt}); });
-    CHECK(std::string(e.what()) == "GET 'http://" + reg.host() +
-                                       "/v2/app/manifests/1': 401 Unauthorized (no credentials for " +
-                                       reg.host() + ")");
+    CHECK(std::string(e.what()) ==
+          "GET 'http://" + reg.host() +
+              "/v2/app/manifests/1': 401 Unauthorized (no credentials for " + reg.host() + ")");
     CHECK(e.exit_code() == 1);
   }
   SECTION("401 with refused credentials") {
@@ -219,9 +220,11 @@ TEST_CASE("500 then success, and a truncated blob resumed with Range", "[unit]")
   FakeRegistry reg(up.layout.dir());
   reg.tag("app:1", up.amd.manifest.digest, up.amd.manifest.media_type);
   std::string big = "/v2/app/blobs/" + up.amd.layers[0].digest;
-  std::string layer = read_file(up.layout.dir() + "/blobs/sha256/" + up.amd.layers[0].digest.substr(7));
+  std::string layer =
+      read_file(up.layout.dir() + "/blobs/sha256/" + up.amd.layers[0].digest.substr(7));
   reg.hook = [&](const HttpRequest& r, int n) -> std::optional<HttpResponse> {
-    if (r.target.find("/manifests/") != std::string::npos && n == 1) return HttpResponse{503, {}, ""};
+    if (r.target.find("/manifests/") != std::string::npos && n == 1)
+      return HttpResponse{503, {}, ""};
     if (r.target == big && n == 1) {
       HttpResponse cut{200, {{"Content-Length", std::to_string(layer.size())}}, layer};
       cut.cut_after = 1000;
@@ -252,7 +255,10 @@ TEST_CASE("blob redirects are followed without forwarding credentials", "[unit]"
   reg.tag("app:1", up.amd.manifest.digest, up.amd.manifest.media_type);
   reg.hook = [&](const HttpRequest& r, int) -> std::optional<HttpResponse> {
     if (r.target.find("/blobs/") != std::string::npos && !r.header("authorization").empty()) {
-      return HttpResponse{307, {{"Location", storage.url("/storage/" + r.target.substr(r.target.rfind(':') + 1))}}, ""};
+      return HttpResponse{
+          307,
+          {{"Location", storage.url("/storage/" + r.target.substr(r.target.rfind(':') + 1))}},
+          ""};
     }
     return std::nullopt;
   };

@@ -83,15 +83,16 @@ TEST_CASE("artifact set errors name the file", "[unit]") {
     Error e = error_of([&] { verify_artifact_set(dir, "amd64", {}); });
     CHECK(std::string(e.what()) == where +
                                        "rke2-images-core.linux-amd64.tar.zst does not match "
-                                       "sha256sum-amd64.txt (expected " + expected + ", got " +
-                                       sha256_file(core) + ")");
+                                       "sha256sum-amd64.txt (expected " +
+                                       expected + ", got " + sha256_file(core) + ")");
     CHECK(e.exit_code() == 3);
   }
   SECTION("a listed file that is needed but absent") {
     remove_tree(dir + "/rke2-images-canal.linux-amd64.tar.zst");
     Error e = error_of([&] { verify_artifact_set(dir, "amd64", {"core", "canal"}); });
     CHECK(std::string(e.what()) ==
-          where + "rke2-images-canal.linux-amd64.tar.zst is listed in sha256sum-amd64.txt but missing");
+          where +
+              "rke2-images-canal.linux-amd64.tar.zst is listed in sha256sum-amd64.txt but missing");
     CHECK(e.exit_code() == 4);
     // Not needed: reported, not an error (upstream's docs download a subset).
     ArtifactSet s = verify_artifact_set(dir, "amd64", {"all"});
@@ -99,15 +100,17 @@ TEST_CASE("artifact set errors name the file", "[unit]") {
   }
   SECTION("the tarball missing") {
     remove_tree(dir + "/rke2.linux-amd64.tar.gz");
-    CHECK_THROWS_WITH(verify_artifact_set(dir, "amd64", {}),
-                      where + "rke2.linux-amd64.tar.gz is listed in sha256sum-amd64.txt but missing");
+    CHECK_THROWS_WITH(
+        verify_artifact_set(dir, "amd64", {}),
+        where + "rke2.linux-amd64.tar.gz is listed in sha256sum-amd64.txt but missing");
   }
   SECTION("a release file the checksums do not list") {
     copy_file(dir + "/rke2-images-canal.linux-amd64.tar.zst",
               dir + "/rke2-images-cilium.linux-amd64.tar.zst");
     CHECK_THROWS_WITH(verify_artifact_set(dir, "amd64", {}),
-                      where + "rke2-images-cilium.linux-amd64.tar.zst is not listed in "
-                              "sha256sum-amd64.txt, so it cannot be verified");
+                      where +
+                          "rke2-images-cilium.linux-amd64.tar.zst is not listed in "
+                          "sha256sum-amd64.txt, so it cannot be verified");
   }
   SECTION("install.sh unlisted is noted, never used") {
     write_text(dir + "/install.sh", "#!/bin/sh\n", 0755);
@@ -129,31 +132,32 @@ TEST_CASE("artifact set errors name the file", "[unit]") {
   }
 }
 
-TEST_CASE("install lays the tarball's tree under /usr/local and the images beside RKE2",
-          "[unit]") {
+TEST_CASE("install lays the tarball's tree under /usr/local and the images beside RKE2", "[unit]") {
   TempDir tmp;
   std::string root = tmp.path() + "/root";
   mkdir_p(root);
   ArtifactSet s = verify_artifact_set(standin_artifacts_dir(), "amd64", {"core", "canal"});
   Rke2InstallResult r = install_rke2(s, root, {});
   auto tree = list_tree(root);
-  for (const char* p : {"usr/local/bin/rke2", "usr/local/bin/rke2-uninstall.sh",
-                        "usr/local/lib/systemd/system/rke2-server.service",
-                        "usr/local/lib/systemd/system/rke2-agent.env",
-                        "usr/local/share/rke2/rke2-cis-sysctl.conf",
-                        "var/lib/rancher/rke2/agent/images/rke2-images-core.linux-amd64.tar.zst",
-                        "var/lib/rancher/rke2/agent/images/rke2-images-core.linux-amd64.txt",
-                        "var/lib/rancher/rke2/agent/images/rke2-images-canal.linux-amd64.tar.zst"}) {
+  for (const char* p :
+       {"usr/local/bin/rke2", "usr/local/bin/rke2-uninstall.sh",
+        "usr/local/lib/systemd/system/rke2-server.service",
+        "usr/local/lib/systemd/system/rke2-agent.env", "usr/local/share/rke2/rke2-cis-sysctl.conf",
+        "var/lib/rancher/rke2/agent/images/rke2-images-core.linux-amd64.tar.zst",
+        "var/lib/rancher/rke2/agent/images/rke2-images-core.linux-amd64.txt",
+        "var/lib/rancher/rke2/agent/images/rke2-images-canal.linux-amd64.tar.zst"}) {
     CHECK(std::find(tree.begin(), tree.end(), p) != tree.end());
   }
   CHECK(std::find(tree.begin(), tree.end(),
-                  "var/lib/rancher/rke2/agent/images/rke2-images.linux-amd64.tar.zst") == tree.end());
+                  "var/lib/rancher/rke2/agent/images/rke2-images.linux-amd64.tar.zst") ==
+        tree.end());
   CHECK((lstat_path(root + "/usr/local/bin/rke2")->st_mode & 0777) == 0755);
   CHECK(read_file(root + "/usr/local/lib/systemd/system/rke2-server.service")
             .find("ExecStart=/usr/local/bin/rke2 server") != std::string::npos);
   CHECK(r.lock.at("rke2:rke2.linux-amd64.tar.gz") == s.sha256.at("rke2.linux-amd64.tar.gz"));
   CHECK(r.lock.at("rke2:rke2-images-canal.linux-amd64.tar.zst") ==
-        sha256_file(root + "/var/lib/rancher/rke2/agent/images/rke2-images-canal.linux-amd64.tar.zst"));
+        sha256_file(root +
+                    "/var/lib/rancher/rke2/agent/images/rke2-images-canal.linux-amd64.tar.zst"));
 }
 
 TEST_CASE("another prefix rewrites the units and moves them to /etc/systemd/system", "[unit]") {
@@ -196,7 +200,8 @@ TEST_CASE("the rke2 step installs the spec's image sets and records lock entries
 
   spec.rke2->artifacts.reset();
   Error e = error_of([&] { run_rke2_step(ctx); });
-  CHECK(std::string(e.what()) == "rke2: no artifact directory (set rke2.artifacts in the spec or "
-                                 "pass --rke2-artifacts DIR)");
+  CHECK(std::string(e.what()) ==
+        "rke2: no artifact directory (set rke2.artifacts in the spec or "
+        "pass --rke2-artifacts DIR)");
   CHECK(e.exit_code() == 4);
 }

@@ -3,8 +3,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include <nlohmann/json.hpp>
 #include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "airgap/media_types.hpp"
 #include "tests/support/test_support.hpp"
@@ -67,7 +68,9 @@ void write_entries(struct archive* a, const std::vector<TarEntry>& entries) {
   }
 }
 
-std::string sha(const std::string& bytes) { return "sha256:" + sha256_hex(bytes); }
+std::string sha(const std::string& bytes) {
+  return "sha256:" + sha256_hex(bytes);
+}
 
 }  // namespace
 
@@ -110,7 +113,8 @@ void tar_directory(const std::string& dir, const std::string& path, Compression 
 std::string busybox_layer(Compression c) {
   std::vector<TarEntry> entries;
   entries.push_back({TarEntry::Type::Directory, "bin", "", 0755});
-  entries.push_back({TarEntry::Type::File, "bin/busybox", read_file("/bin/busybox", 64 << 20), 0755});
+  entries.push_back(
+      {TarEntry::Type::File, "bin/busybox", read_file("/bin/busybox", 64 << 20), 0755});
   for (const char* applet : {"sh", "ls", "cat", "echo", "true", "sleep"}) {
     entries.push_back({TarEntry::Type::Symlink, std::string("bin/") + applet, "busybox"});
   }
@@ -135,7 +139,8 @@ LayerBlob layer_from_tar(std::string bytes, Compression c) {
     Sha256 h;
     char buf[65536];
     la_ssize_t n = 0;
-    while ((n = archive_read_data(a.get(), buf, sizeof buf)) > 0) h.update(buf, static_cast<size_t>(n));
+    while ((n = archive_read_data(a.get(), buf, sizeof buf)) > 0)
+      h.update(buf, static_cast<size_t>(n));
     l.diff_id = "sha256:" + h.hex_digest();
   }
   l.bytes = std::move(bytes);
@@ -156,7 +161,9 @@ std::string image_config_json(const std::vector<std::string>& diff_ids, const st
   return j.dump();
 }
 
-OciLayout::OciLayout(std::string dir) : dir_(std::move(dir)) { mkdir_p(dir_ + "/blobs/sha256"); }
+OciLayout::OciLayout(std::string dir) : dir_(std::move(dir)) {
+  mkdir_p(dir_ + "/blobs/sha256");
+}
 
 airgap::Descriptor OciLayout::add_blob(const std::string& media_type, const std::string& bytes) {
   std::string digest = sha(bytes);
@@ -194,9 +201,8 @@ airgap::Descriptor OciLayout::add_index(
     d.platform = airgap::Platform{"linux", arch, ""};
     manifests.push_back(d.to_json());
   }
-  nlohmann::json idx = {{"schemaVersion", 2},
-                        {"mediaType", airgap::media::kOciIndex},
-                        {"manifests", manifests}};
+  nlohmann::json idx = {
+      {"schemaVersion", 2}, {"mediaType", airgap::media::kOciIndex}, {"manifests", manifests}};
   return add_blob(std::string(airgap::media::kOciIndex), idx.dump());
 }
 
@@ -213,9 +219,8 @@ void OciLayout::finish() const {
   write_text(dir_ + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
   nlohmann::json manifests = nlohmann::json::array();
   for (const auto& d : index_) manifests.push_back(d.to_json());
-  nlohmann::json idx = {{"schemaVersion", 2},
-                        {"mediaType", airgap::media::kOciIndex},
-                        {"manifests", manifests}};
+  nlohmann::json idx = {
+      {"schemaVersion", 2}, {"mediaType", airgap::media::kOciIndex}, {"manifests", manifests}};
   write_text(dir_ + "/index.json", idx.dump());
 }
 

@@ -92,6 +92,16 @@ TEST_CASE("kiln build: an invalid spec is exit 2 and a missing spec file exit 4"
         std::string::npos);
   b.check_clean();
 
+  // An input of the wrong kind is invalid (2), not missing (4).
+  const std::string sha = b.small_base();
+  TarBuilder().file("etc/motd", "hi").write(b.dir.path() + "/ovl.tar");
+  b.write_spec(tarball_base("base.tar", sha) + "overlays:\n  - path: ovl.tar\n");
+  r = b.build();
+  CHECK(r.exit_code == 2);
+  CHECK(r.err ==
+        "kiln: error: " + b.spec() + ":8:5: overlay 'ovl.tar' is a tarball and needs a sha256\n");
+  b.check_clean();
+
   auto m =
       test::run_cli({test::bin("kiln"), "build", b.dir.path() + "/absent.yaml", "-o", b.out()});
   CHECK(m.exit_code == 4);

@@ -80,7 +80,7 @@ TEST_CASE("a malformed kiln.lock is an error naming it", "[unit]") {
                     Catch::Matchers::StartsWith("read lock file '" + path + "': invalid JSON: "));
 }
 
-TEST_CASE("--locked comparisons name the input that differs or is missing", "[unit]") {
+TEST_CASE("lock comparisons for --locked name the input that differs or is missing", "[unit]") {
   ImageLock lock;
   lock.inputs = {{"base", "aaa"}, {"overlay:cis", "bbb"}};
   CHECK(check_error({{"base", "aaa"}}, {}, lock, false).second == 0);

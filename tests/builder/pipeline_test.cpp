@@ -10,7 +10,7 @@
 
 using namespace kiln;
 
-TEST_CASE("stale work dirs of dead builds are swept; live and kept ones stay", "[unit]") {
+TEST_CASE("stale work dirs of dead builds are swept, live and kept ones stay", "[unit]") {
   TempDir parent;
   const std::string dead = parent.path() + "/.kiln-work.dead01";
   const std::string live = parent.path() + "/.kiln-work.live01";

@@ -148,7 +148,7 @@ TEST_CASE("apply writes every supported key of the full seed to the root", "[uni
   CHECK(j["warnings"].size() == 2);  // bootcmd and runcmd not run (--skip-commands)
 }
 
-TEST_CASE("a reboot does nothing; --force re-applies without duplicates; a new instance-id applies",
+TEST_CASE("a reboot does nothing, --force re-applies without duplicates, a new instance-id applies",
           "[unit]") {
   TempDir tmp;
   const std::string root = test::make_target_root(tmp.path() + "/root");
@@ -328,7 +328,7 @@ TEST_CASE("apply usage errors and a missing seed are one line with exit 2", "[un
   CHECK(test::list_tree(tmp.path()).empty());
 }
 
-TEST_CASE("--json prints one event per step and the result", "[unit]") {
+TEST_CASE("with --json every step is an event, and so is the result", "[unit]") {
   TempDir tmp;
   const std::string root = test::make_target_root(tmp.path() + "/root");
   const std::string seed = tmp.path() + "/seed";

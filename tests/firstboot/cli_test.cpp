@@ -23,7 +23,7 @@ TEST_CASE("kiln-firstboot --help, --version and usage errors", "[unit]") {
   CHECK(f.err == "kiln-firstboot: unknown option '--bogus' (see 'kiln-firstboot --help')\n");
 }
 
-TEST_CASE("kiln-firstboot lists its commands; validate's usage errors are one line", "[unit]") {
+TEST_CASE("kiln-firstboot lists its commands and validate's usage errors are one line", "[unit]") {
   auto h = test::run_cli({test::bin("kiln-firstboot"), "--help"});
   CHECK(h.out.find("\n  run ") != std::string::npos);
   CHECK(h.out.find("\n  apply ") != std::string::npos);

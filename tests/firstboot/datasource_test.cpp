@@ -69,8 +69,7 @@ test::HttpResponse imds(const test::HttpRequest& req, const std::string& user_da
 
 }  // namespace
 
-TEST_CASE("ds=nocloud;s=file:///DIR/ on the kernel command line, with h= overriding the host name",
-          "[unit]") {
+TEST_CASE("a file seed on the kernel command line, with h= overriding the host name", "[unit]") {
   TempDir tmp;
   const std::string root = test::make_target_root(tmp.path() + "/root");
   test::write_seed(tmp.path() + "/seed",
@@ -87,7 +86,7 @@ TEST_CASE("ds=nocloud;s=file:///DIR/ on the kernel command line, with h= overrid
         nlohmann::json({{"name", "cmdline"}, {"location", "file://" + tmp.path() + "/seed/"}}));
 }
 
-TEST_CASE("ds=nocloud-net;s=http://.../ fetches the seed over HTTP", "[unit]") {
+TEST_CASE("an http seed on the kernel command line is fetched over HTTP", "[unit]") {
   TempDir tmp;
   const std::string root = test::make_target_root(tmp.path() + "/root");
   test::HttpServer server([](const test::HttpRequest& req) {

@@ -97,7 +97,7 @@ config:
         "[Match]\nName=eth1\n\n[Network]\nDHCP=ipv6\nDNS=9.9.9.9\nDomains=corp\n");
 }
 
-TEST_CASE("network-config problems are reported with positions; unsupported netplan keys warn",
+TEST_CASE("network-config problems are reported with positions and unsupported netplan keys warn",
           "[unit]") {
   Diagnostics d("nc");
   auto c = parse_network_config(

@@ -86,7 +86,8 @@ TEST_CASE("a valid server seed enables, reloads and starts rke2-server without w
         "rke2-server.service enabled and started (/org/freedesktop/systemd1/job/42)");
 }
 
-TEST_CASE("an agent seed starts rke2-agent; no reload when enabling changed nothing", "[unit]") {
+TEST_CASE("an agent seed starts rke2-agent, without a reload when enabling changed nothing",
+          "[unit]") {
   test::FakeSystemd fake;
   fake.enable_reports_changes(false);
   Run r = run_with(fake, kAgent);
@@ -96,7 +97,7 @@ TEST_CASE("an agent seed starts rke2-agent; no reload when enabling changed noth
                                  "StartUnit rke2-agent.service replace"});
 }
 
-TEST_CASE("new unit files reload systemd; new network files reload networkd", "[unit]") {
+TEST_CASE("new unit files reload systemd and new network files reload networkd", "[unit]") {
   test::FakeSystemd fake;
   fake.enable_reports_changes(false);
   Run r =
@@ -132,7 +133,7 @@ TEST_CASE("a role that cannot start fails the run and leaves the instance to ret
             {"role: start unit 'rke2-server.service': Unit rke2-server.service not found."}));
 }
 
-TEST_CASE("--wait-ready polls the server's /ping, and an agent's unit state", "[unit]") {
+TEST_CASE("waiting for readiness polls the server's /ping, and an agent's unit state", "[unit]") {
   std::atomic<int> asked{0};
   test::HttpServer ping([&](const test::HttpRequest& req) {
     test::HttpResponse resp;

@@ -33,7 +33,7 @@ std::string mime(const std::vector<std::pair<std::string, std::string>>& parts) 
 
 }  // namespace
 
-TEST_CASE("plain #cloud-config user-data is one part; empty user-data is none", "[unit]") {
+TEST_CASE("plain #cloud-config user-data is one part and empty user-data is none", "[unit]") {
   Diagnostics d("ud");
   auto parts = decode_user_data("#cloud-config\nhostname: a\n", d);
   REQUIRE(parts.size() == 1);

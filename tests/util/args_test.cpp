@@ -51,7 +51,7 @@ TEST_CASE("integer options are range-checked", "[unit]") {
                     "kiln build: option '--memory' expects an integer from 128 to 65536, got 'lots'");
 }
 
-TEST_CASE("--help is reported, not treated as an error", "[unit]") {
+TEST_CASE("a help request is reported, not treated as an error", "[unit]") {
   ParsedArgs a = parser().parse({"--help"});
   CHECK(a.help_requested());
   std::string h = parser().help();

@@ -92,7 +92,7 @@ TEST_CASE("path helpers normalise lexically", "[unit]") {
   CHECK(basename_of("/a/b/") == "b");
 }
 
-TEST_CASE("copy_file keeps content and mode; read_file bounds its size", "[unit]") {
+TEST_CASE("copy_file keeps content and mode, and read_file bounds its size", "[unit]") {
   TempDir dir;
   std::string big(300000, 'q');
   test::write_text(dir.path() + "/src", big, 0751);

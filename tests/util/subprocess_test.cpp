@@ -108,3 +108,12 @@ TEST_CASE("tail_lines keeps the last lines", "[unit]") {
   CHECK(tail_lines("a\nb", 5) == "a\nb");
   CHECK(tail_lines("", 3).empty());
 }
+
+TEST_CASE("a child that writes a lot before reading all its stdin does not deadlock", "[unit]") {
+  std::string input(4 << 20, 'k');
+  RunOptions o;
+  o.stdin_data = input;
+  o.timeout = std::chrono::seconds(60);
+  RunResult r = run({"cat"}, o);
+  CHECK(r.out.size() == input.size());
+}
