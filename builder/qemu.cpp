@@ -56,9 +56,13 @@ Firmware find_ovmf() {
 }
 
 std::vector<std::string> qemu_argv(const QemuMachine& m) {
+  // TCG runs all vCPUs on one host thread: on small shared build hosts
+  // multi-threaded TCG gains little, and one boot on a heavily loaded host
+  // stalled for good waiting for a virtio completion with it.
+  std::string accel = m.accel == "tcg" ? "tcg,thread=single" : m.accel;
   std::vector<std::string> a{"qemu-system-x86_64",
                              "-machine", "q35",
-                             "-accel", m.accel,
+                             "-accel", accel,
                              "-cpu", m.accel == "kvm" ? "host" : "max",
                              "-m", std::to_string(m.memory_mib),
                              "-smp", std::to_string(m.cpus),

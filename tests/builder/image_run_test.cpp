@@ -44,7 +44,7 @@ TEST_CASE("the QEMU command line: UEFI, private network, console to a file", "[u
   m.forwards = {"tcp:2222:22"};
   auto a = qemu_argv(m);
   CHECK(a[0] == "qemu-system-x86_64");
-  CHECK(has_pair(a, "-accel", "tcg"));
+  CHECK(has_pair(a, "-accel", "tcg,thread=single"));
   CHECK(has_pair(a, "-m", "1536"));
   CHECK(has_pair(a, "-smp", "1"));
   CHECK(has_pair(a, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/fw/CODE.fd"));
