@@ -123,8 +123,9 @@ int run_run(const std::vector<std::string>& args, const GlobalOptions& /*global*
   }
   const bool interactive = a.has("interactive");
   if (interactive && (marker || a.get("console-log"))) {
-    usage("--interactive shows the console on this terminal; it cannot be combined with "
-          "--marker or --console-log");
+    usage(
+        "--interactive shows the console on this terminal; it cannot be combined with "
+        "--marker or --console-log");
   }
 
   const std::string image = absolute_path(a.positionals().at(0));
@@ -149,8 +150,7 @@ int run_run(const std::vector<std::string>& args, const GlobalOptions& /*global*
     run_tool({"qemu-img", "create", "-q", "-f", "qcow2", "-F", format, "-b", image, m.disk});
   }
   if (disk_size) {
-    run_tool({"qemu-img", "resize", "-q", "-f", m.disk_format, m.disk,
-              std::to_string(*disk_size)});
+    run_tool({"qemu-img", "resize", "-q", "-f", m.disk_format, m.disk, std::to_string(*disk_size)});
   }
   if (auto seed = a.get("seed")) {
     std::string path = absolute_path(*seed);
@@ -160,8 +160,7 @@ int run_run(const std::vector<std::string>& args, const GlobalOptions& /*global*
     } else if (path_exists(path)) {
       m.seed_image = path;
     } else {
-      throw Error("open seed '" + path + "': No such file or directory", kExitMissingInput,
-                  ENOENT);
+      throw Error("open seed '" + path + "': No such file or directory", kExitMissingInput, ENOENT);
     }
   }
   m.network = a.has("no-network") ? NetworkMode::None : NetworkMode::Restricted;

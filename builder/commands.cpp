@@ -8,6 +8,8 @@ std::vector<Command> kiln_commands() {
       build_command(),
       airgap_command(),
       run_command(),
+      seed_command(),
+      cluster_command(),
   };
 }
 

@@ -11,6 +11,8 @@ Command validate_command();
 Command build_command();
 Command airgap_command();
 Command run_command();
+Command seed_command();
+Command cluster_command();
 
 std::vector<Command> kiln_commands();
 

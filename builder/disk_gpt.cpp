@@ -15,8 +15,8 @@ constexpr uint64_t kSector = 512;
 
 [[noreturn]] void fail(const std::string& verb, const std::string& disk, int rc) {
   int err = rc < 0 ? -rc : 0;
-  throw Error(verb + " '" + disk + "': " + (err != 0 ? std::strerror(err) : "libfdisk failed"),
-              1, err);
+  throw Error(verb + " '" + disk + "': " + (err != 0 ? std::strerror(err) : "libfdisk failed"), 1,
+              err);
 }
 
 FdiskContextPtr open_disk(const std::string& disk, bool read_only) {
@@ -51,7 +51,8 @@ void write_gpt(const std::string& disk, const GptTable& table) {
     }
     FdiskParttypePtr type(fdisk_label_parse_parttype(label, e.type_guid.c_str()));
     FdiskPartitionPtr pa(fdisk_new_partition());
-    if (!type || !pa) throw Error("add partition '" + e.name + "' to '" + disk + "': out of memory");
+    if (!type || !pa)
+      throw Error("add partition '" + e.name + "' to '" + disk + "': out of memory");
     fdisk_partition_set_partno(pa.get(), partno++);
     fdisk_partition_set_start(pa.get(), e.start / kSector);
     fdisk_partition_set_size(pa.get(), e.size / kSector);

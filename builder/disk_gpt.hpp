@@ -14,11 +14,11 @@ inline constexpr const char* kGptTypeRootX86_64 = "4F68BCE3-E8CD-4DB1-96E7-FBCAF
 inline constexpr const char* kGptTypeLinuxData = "0FC63DAF-8483-4772-8E79-3D69D8477DE4";
 
 struct GptEntry {
-  std::string name;       // partition name (PARTLABEL)
+  std::string name;  // partition name (PARTLABEL)
   std::string type_guid;
-  std::string uuid;       // unique partition GUID
-  uint64_t start = 0;     // bytes, a multiple of 512
-  uint64_t size = 0;      // bytes, a multiple of 512
+  std::string uuid;    // unique partition GUID
+  uint64_t start = 0;  // bytes, a multiple of 512
+  uint64_t size = 0;   // bytes, a multiple of 512
 };
 
 struct GptTable {

@@ -1,10 +1,11 @@
 #include "builder/fs_images.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+
+#include <sys/stat.h>
 
 #include "builder/build_context.hpp"
 #include "builder/partition_sizes.hpp"
@@ -53,7 +54,7 @@ std::string debugfs_quote(const std::string& path) {
 }
 
 void pin_ext4_times(const std::string& image, const Ext4Options& o,
-                     const std::vector<std::string>& paths) {
+                    const std::vector<std::string>& paths) {
   std::string script;
   std::string when = "@" + std::to_string(o.epoch);
   for (const std::string& rel : paths) {
@@ -87,8 +88,8 @@ void pin_ext4_times(const std::string& image, const Ext4Options& o,
     std::string log = read_file(o.log_path);
     size_t at = log.find("set_inode_field: ");
     if (at != std::string::npos) {
-      throw Error("pin change times in '" + image + "': " +
-                      std::string(trim(log.substr(at, log.find('\n', at) - at))),
+      throw Error("pin change times in '" + image +
+                      "': " + std::string(trim(log.substr(at, log.find('\n', at) - at))),
                   kExitToolFailed);
     }
   }
@@ -103,8 +104,8 @@ std::vector<std::string> reproducible_tool_env(int64_t epoch) {
 
 uint64_t make_erofs(const std::string& tree, const std::string& image, const ErofsOptions& o) {
   ::unlink(image.c_str());
-  run_tool({"mkfs.erofs", "--quiet", "-zlz4", "-T" + std::to_string(o.epoch), "-U" + o.uuid,
-            image, tree},
+  run_tool({"mkfs.erofs", "--quiet", "-zlz4", "-T" + std::to_string(o.epoch), "-U" + o.uuid, image,
+            tree},
            tool_options(o.log_path, o.epoch), "the root file system");
   struct stat st {};
   if (::stat(image.c_str(), &st) != 0) throw_errno("stat", image);
@@ -114,9 +115,10 @@ uint64_t make_erofs(const std::string& tree, const std::string& image, const Ero
 bool make_ext4(const std::string& tree, const std::string& image, const Ext4Options& o,
                const std::vector<std::string>& paths) {
   create_sized_file(image, o.size);
-  std::vector<std::string> argv{"mkfs.ext4", "-q", "-F", "-T", "default", "-b", "4096",
-                                "-I", "256", "-L", o.label, "-U", o.uuid,
-                                "-E", "hash_seed=" + o.hash_seed, "-d", tree};
+  std::vector<std::string> argv{"mkfs.ext4", "-q",   "-F",   "-T",  "default",
+                                "-b",        "4096", "-I",   "256", "-L",
+                                o.label,     "-U",   o.uuid, "-E",  "hash_seed=" + o.hash_seed,
+                                "-d",        tree};
   if (o.inodes > 0) {
     argv.insert(argv.end() - 2, {"-N", std::to_string(o.inodes)});
   }
@@ -159,8 +161,7 @@ void make_esp(const std::string& image, const EspOptions& o, const std::vector<E
       made.push_back(dir);
     }
     // mtools stamps the copy with SOURCE_DATE_EPOCH.
-    run_tool({"mcopy", "-i", image, f.source, "::/" + f.dest}, ro,
-             "the EFI system partition");
+    run_tool({"mcopy", "-i", image, f.source, "::/" + f.dest}, ro, "the EFI system partition");
   }
 }
 

@@ -24,8 +24,8 @@ struct Ext4Options {
   std::string uuid;
   std::string hash_seed;  // a UUID; fixes the directory hash order
   int64_t epoch = 0;
-  uint64_t size = 0;      // bytes
-  uint64_t inodes = 0;    // inodes to create (0: mke2fs's ratio)
+  uint64_t size = 0;    // bytes
+  uint64_t inodes = 0;  // inodes to create (0: mke2fs's ratio)
   std::string log_path;
 };
 
@@ -47,7 +47,7 @@ struct EspOptions {
   std::string label;      // up to 11 characters
   std::string volume_id;  // 8 hex digits
   int64_t epoch = 0;
-  uint64_t size = 0;      // bytes
+  uint64_t size = 0;  // bytes
   std::string log_path;
 };
 

@@ -39,11 +39,11 @@ struct ImageArtifacts {
   bool initrd_cached = false;
 
   // assemble step
-  std::string cmdline;       // the kernel command line inside the UKI
-  std::string stub_path;     // systemd-stub the UKI was made from
+  std::string cmdline;    // the kernel command line inside the UKI
+  std::string stub_path;  // systemd-stub the UKI was made from
   std::string stub_sha256;
-  std::string state_dir;     // staging tree of the state partition (holds var/)
-  std::string disk_path;     // the assembled raw disk, in the work dir
+  std::string state_dir;  // staging tree of the state partition (holds var/)
+  std::string disk_path;  // the assembled raw disk, in the work dir
   std::string disk_guid;
   uint64_t disk_size = 0;
   std::vector<PartitionInfo> partitions;

@@ -2,13 +2,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
+
+#include <sys/stat.h>
 
 #include "builder/build_context.hpp"
 #include "builder/sparse_copy.hpp"
@@ -138,10 +139,14 @@ std::string initramfs_cache_key(const std::string& rootfs_dir, const KernelInfo&
   std::string modules = root.lstat("usr/lib/modules/" + kernel.version)
                             ? "usr/lib/modules/" + kernel.version
                             : "lib/modules/" + kernel.version;
-  const std::vector<std::string> inputs{
-      "boot/vmlinuz-" + kernel.version, modules,          "etc/initramfs-tools",
-      "usr/share/initramfs-tools",      "etc/modprobe.d", "usr/lib/modprobe.d",
-      "etc/udev",                       "var/lib/dpkg/status"};
+  const std::vector<std::string> inputs{"boot/vmlinuz-" + kernel.version,
+                                        modules,
+                                        "etc/initramfs-tools",
+                                        "usr/share/initramfs-tools",
+                                        "etc/modprobe.d",
+                                        "usr/lib/modprobe.d",
+                                        "etc/udev",
+                                        "var/lib/dpkg/status"};
   for (const std::string& rel : inputs) {
     throw_if_interrupted();
     std::string host;
@@ -175,14 +180,35 @@ void generate_initramfs(const std::string& rootfs_dir, const KernelInfo& kernel,
   }
   TreeTempDir tmp(root, "tmp");
   std::string inside_out = tmp.inside() + "/initrd.img";
-  std::vector<std::string> argv{
-      "bwrap", "--bind", rootfs_dir, "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid",
-      "--unshare-net", "--die-with-parent", "--clearenv",
-      "--setenv", "PATH", "/usr/sbin:/usr/bin:/sbin:/bin",
-      "--setenv", "LC_ALL", "C",
-      "--setenv", "SOURCE_DATE_EPOCH", std::to_string(epoch),
-      "--setenv", "TMPDIR", tmp.inside(),
-      "--", "/usr/sbin/mkinitramfs", "-o", inside_out, kernel.version};
+  std::vector<std::string> argv{"bwrap",
+                                "--bind",
+                                rootfs_dir,
+                                "/",
+                                "--dev",
+                                "/dev",
+                                "--proc",
+                                "/proc",
+                                "--unshare-pid",
+                                "--unshare-net",
+                                "--die-with-parent",
+                                "--clearenv",
+                                "--setenv",
+                                "PATH",
+                                "/usr/sbin:/usr/bin:/sbin:/bin",
+                                "--setenv",
+                                "LC_ALL",
+                                "C",
+                                "--setenv",
+                                "SOURCE_DATE_EPOCH",
+                                std::to_string(epoch),
+                                "--setenv",
+                                "TMPDIR",
+                                tmp.inside(),
+                                "--",
+                                "/usr/sbin/mkinitramfs",
+                                "-o",
+                                inside_out,
+                                kernel.version};
   RunOptions ro;
   ro.log_path = log_path;
   ro.timeout = std::chrono::minutes(20);

@@ -32,13 +32,13 @@ nlohmann::json build_manifest(const BuildContext& ctx) {
                      {"filesystem_uuid", p.fs_uuid},
                      {"payload", p.payload}});
   }
-  m["disk"] = {{"label", "gpt"}, {"guid", img.disk_guid}, {"size", img.disk_size},
-               {"partitions", parts}};
+  m["disk"] = {
+      {"label", "gpt"}, {"guid", img.disk_guid}, {"size", img.disk_size}, {"partitions", parts}};
 
   m["outputs"] = nlohmann::json::object();
   for (const OutputFile& o : img.outputs) {
-    m["outputs"][o.format] = {{"file", basename_of(o.path)}, {"sha256", o.sha256},
-                              {"size", o.size}};
+    m["outputs"][o.format] = {
+        {"file", basename_of(o.path)}, {"sha256", o.sha256}, {"size", o.size}};
   }
   m["packages"] = nlohmann::json::object();
   for (const auto& [name, version] : ctx.report.packages) m["packages"][name] = version;

@@ -76,10 +76,21 @@ void write_root_tar(const std::string& rootfs_dir, const std::string& state_dir,
                     const std::string& dest, int64_t epoch) {
   std::string mtime = "@" + std::to_string(epoch);
   std::vector<std::string> argv{
-      "tar", "--create", "--file", dest, "--format=pax", "--numeric-owner", "--xattrs",
-      "--xattrs-include=*", "--acls", "--sort=name", "--mtime=" + mtime, "--clamp-mtime",
+      "tar",
+      "--create",
+      "--file",
+      dest,
+      "--format=pax",
+      "--numeric-owner",
+      "--xattrs",
+      "--xattrs-include=*",
+      "--acls",
+      "--sort=name",
+      "--mtime=" + mtime,
+      "--clamp-mtime",
       "--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime",
-      "--directory", rootfs_dir};
+      "--directory",
+      rootfs_dir};
   // Top-level entries in name order, with /var's content from the state
   // tree (the root tree keeps only the empty mount point).
   std::vector<std::string> names = list_dir(rootfs_dir);

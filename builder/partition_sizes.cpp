@@ -28,8 +28,8 @@ uint64_t choose_partition_size(const std::string& key, const std::string& what,
   }
   uint64_t fixed = *requested.bytes;
   if (fixed < needed) {
-    throw Error("size '" + key + "': " + human_bytes(fixed) + " is too small for " + what +
-                    " (" + human_bytes(needed) + "); use a larger size or auto",
+    throw Error("size '" + key + "': " + human_bytes(fixed) + " is too small for " + what + " (" +
+                    human_bytes(needed) + "); use a larger size or auto",
                 kExitInvalid);
   }
   return align_up(fixed, kPartitionAlign);

@@ -1,12 +1,12 @@
 #include "builder/qemu.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include "builder/build_context.hpp"
 #include "builder/qemu_process.hpp"
@@ -61,14 +61,24 @@ std::vector<std::string> qemu_argv(const QemuMachine& m) {
   // stalled for good waiting for a virtio completion with it.
   std::string accel = m.accel == "tcg" ? "tcg,thread=single" : m.accel;
   std::vector<std::string> a{"qemu-system-x86_64",
-                             "-machine", "q35",
-                             "-accel", accel,
-                             "-cpu", m.accel == "kvm" ? "host" : "max",
-                             "-m", std::to_string(m.memory_mib),
-                             "-smp", std::to_string(m.cpus),
-                             "-nodefaults", "-no-user-config", "-display", "none",
-                             "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + m.firmware.code,
-                             "-drive", "if=pflash,format=raw,unit=1,file=" + m.firmware_vars};
+                             "-machine",
+                             "q35",
+                             "-accel",
+                             accel,
+                             "-cpu",
+                             m.accel == "kvm" ? "host" : "max",
+                             "-m",
+                             std::to_string(m.memory_mib),
+                             "-smp",
+                             std::to_string(m.cpus),
+                             "-nodefaults",
+                             "-no-user-config",
+                             "-display",
+                             "none",
+                             "-drive",
+                             "if=pflash,format=raw,unit=0,readonly=on,file=" + m.firmware.code,
+                             "-drive",
+                             "if=pflash,format=raw,unit=1,file=" + m.firmware_vars};
   std::string disk = "if=virtio,format=" + m.disk_format + ",discard=unmap,file=" + m.disk;
   if (m.disk_cache_unsafe) disk += ",cache=unsafe";
   a.insert(a.end(), {"-drive", disk});
@@ -91,8 +101,8 @@ std::vector<std::string> qemu_argv(const QemuMachine& m) {
   } else {
     // append=on: the file is created empty by the caller, and QEMU must not
     // truncate it under the reader that watches it for the marker.
-    a.insert(a.end(), {"-chardev", "file,id=console,append=on,path=" + m.console_log,
-                       "-serial", "chardev:console", "-monitor", "none"});
+    a.insert(a.end(), {"-chardev", "file,id=console,append=on,path=" + m.console_log, "-serial",
+                       "chardev:console", "-monitor", "none"});
   }
   a.insert(a.end(), m.extra_args.begin(), m.extra_args.end());
   return a;

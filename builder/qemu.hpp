@@ -29,20 +29,20 @@ enum class NetworkMode {
 };
 
 struct QemuMachine {
-  std::string disk;          // image (or its per-run overlay)
-  std::string disk_format;   // "raw" or "qcow2"
+  std::string disk;                // image (or its per-run overlay)
+  std::string disk_format;         // "raw" or "qcow2"
   bool disk_cache_unsafe = false;  // throwaway overlays need no flushes
   uint64_t memory_mib = 2048;
   unsigned cpus = 2;
   std::string accel = "tcg";  // "kvm" or "tcg"
   Firmware firmware;
-  std::string firmware_vars;  // the run's writable copy of the variable store
+  std::string firmware_vars;              // the run's writable copy of the variable store
   std::optional<std::string> seed_image;  // attached read-only as a second disk
   NetworkMode network = NetworkMode::Restricted;
   // "tcp:HOSTPORT:GUESTPORT" forwards from 127.0.0.1 (allowed under restrict).
   std::vector<std::string> forwards;
-  std::string console_log;  // serial console goes here (unless interactive)
-  bool interactive = false; // serial console on this terminal instead
+  std::string console_log;              // serial console goes here (unless interactive)
+  bool interactive = false;             // serial console on this terminal instead
   std::vector<std::string> extra_args;  // appended verbatim (e.g. more NICs)
 };
 

@@ -2,12 +2,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "util/cancel.hpp"
 #include "util/error.hpp"
@@ -109,8 +110,7 @@ std::string strip_escapes(std::string_view in) {
 GuestRun run_guest(const std::vector<std::string>& argv, const std::string& console_log,
                    const GuestWatch& watch) {
   if (!find_program(argv.at(0))) {
-    throw Error("run '" + argv[0] + "': command not found; install qemu-system-x86",
-                127, ENOENT);
+    throw Error("run '" + argv[0] + "': command not found; install qemu-system-x86", 127, ENOENT);
   }
   UniqueFd console = open_file(console_log, O_RDONLY | O_CREAT | O_TRUNC, 0600);
   std::string qemu_log = watch.qemu_log.empty() ? console_log + ".qemu" : watch.qemu_log;
@@ -185,8 +185,7 @@ GuestRun run_guest(const std::vector<std::string>& argv, const std::string& cons
 
 int run_guest_interactive(const std::vector<std::string>& argv) {
   if (!find_program(argv.at(0))) {
-    throw Error("run '" + argv[0] + "': command not found; install qemu-system-x86",
-                127, ENOENT);
+    throw Error("run '" + argv[0] + "': command not found; install qemu-system-x86", 127, ENOENT);
   }
   // QEMU puts the terminal in raw mode: Ctrl-C goes to the guest and
   // Ctrl-A X quits. kiln just waits.

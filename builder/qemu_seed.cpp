@@ -1,8 +1,8 @@
 #include "builder/qemu_seed.hpp"
 
-#include <sys/stat.h>
-
 #include <cerrno>
+
+#include <sys/stat.h>
 
 #include "builder/build_context.hpp"
 #include "builder/fs_images.hpp"
@@ -12,7 +12,8 @@
 
 namespace kiln {
 
-void make_seed_image(const std::string& dir, const std::string& out, int64_t epoch) {
+void make_seed_image(const std::string& dir, const std::string& out, int64_t epoch,
+                     const std::string& label) {
   for (const char* required : {"user-data", "meta-data"}) {
     if (!path_exists(path_join(dir, required))) {
       throw Error("read seed '" + dir + "': no " + required +
@@ -36,7 +37,7 @@ void make_seed_image(const std::string& dir, const std::string& out, int64_t epo
     files.push_back({path, name});
   }
   EspOptions o;
-  o.label = "CIDATA";
+  o.label = label;
   o.volume_id = "c1da7a00";
   o.epoch = epoch;
   o.size = align_up(bytes + bytes / 8 + 4 * kMiB, kMiB);

@@ -11,6 +11,8 @@ namespace kiln {
 // Makes `out` from `dir`, which must hold user-data and meta-data (and may
 // hold network-config and vendor-data) and nothing but regular files. A
 // missing file is exit 4; anything else in the directory is exit 2.
-void make_seed_image(const std::string& dir, const std::string& out, int64_t epoch);
+// `label` is the volume label: CIDATA, or cidata as cloud-localds writes it.
+void make_seed_image(const std::string& dir, const std::string& out, int64_t epoch,
+                     const std::string& label = "CIDATA");
 
 }  // namespace kiln

@@ -2,11 +2,12 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+
+#include <sys/stat.h>
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -85,9 +86,8 @@ std::vector<std::string> clamp_tree_times(const std::string& dir, int64_t epoch)
   walk(fd.get(), "", dir, epoch, out);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw_errno("stat", dir);
-  struct timespec times[2] = {
-      {std::min<time_t>(st.st_mtim.tv_sec, epoch), 0},
-      {std::min<time_t>(st.st_mtim.tv_sec, epoch), 0}};
+  struct timespec times[2] = {{std::min<time_t>(st.st_mtim.tv_sec, epoch), 0},
+                              {std::min<time_t>(st.st_mtim.tv_sec, epoch), 0}};
   if (::futimens(fd.get(), times) != 0) throw_errno("set times of", dir);
   std::sort(out.begin(), out.end());
   return out;

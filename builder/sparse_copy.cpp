@@ -1,11 +1,12 @@
 #include "builder/sparse_copy.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <vector>
+
+#include <sys/stat.h>
 
 #include "util/cancel.hpp"
 #include "util/error.hpp"

@@ -1,11 +1,12 @@
 #include "builder/state_tree.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+
+#include <sys/stat.h>
 
 #include "builder/boot_layout.hpp"
 #include "util/error.hpp"

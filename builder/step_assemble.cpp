@@ -6,8 +6,11 @@
 // No loop device, mount or root privilege: every file system is made from a
 // directory and the partition table is written to a plain file.
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include <future>
+
+#include <sys/stat.h>
 
 #include "builder/boot_layout.hpp"
 #include "builder/disk_gpt.hpp"
@@ -55,8 +58,8 @@ std::string os_release_file(const BuildContext& ctx, const std::string& dir) {
     }
   }
   std::string out = path_join(dir, "os-release");
-  write_file_atomic(out, "NAME=\"" + ctx.spec.name + "\"\nVERSION_ID=\"" + ctx.spec.version +
-                             "\"\n");
+  write_file_atomic(out,
+                    "NAME=\"" + ctx.spec.name + "\"\nVERSION_ID=\"" + ctx.spec.version + "\"\n");
   return out;
 }
 
@@ -74,8 +77,8 @@ uint64_t make_state_fs(const BuildContext& ctx, const std::string& state_dir,
     // well is for mkfs to say.
     auto too_small = [&] {
       return Error("size 'partitions.state': " + human_bytes(*parts.state.bytes) +
-                       " is too small for the state partition's /var (" +
-                       human_bytes(usage.bytes) + " in " + std::to_string(usage.inodes) +
+                       " is too small for the state partition's /var (" + human_bytes(usage.bytes) +
+                       " in " + std::to_string(usage.inodes) +
                        " files and directories); use a larger size or auto",
                    kExitInvalid);
     };
@@ -116,15 +119,17 @@ void run_assemble_step(BuildContext& ctx) {
 
   // The state partition's tree first: the root file system is the rest.
   img.state_dir = path_join(ctx.work_dir, "state");
-  with_context("while splitting /var off the image", [&] {
-    split_state_tree(ctx.rootfs_dir, img.state_dir);
-  });
+  with_context("while splitting /var off the image",
+               [&] { split_state_tree(ctx.rootfs_dir, img.state_dir); });
 
+  // mkfs.erofs is single-threaded and the slowest part: it runs on its own
+  // thread (and the second core) while the smaller file systems are made.
   std::string root_image = path_join(dir, "root.erofs");
   std::string root_uuid = derive_uuid(seed, "fs:kiln-root");
-  uint64_t root_bytes = make_erofs(ctx.rootfs_dir, root_image, {root_uuid, epoch, log});
-  uint64_t root_size = choose_partition_size("partitions.root", "the root file system",
-                                             parts.root, root_bytes, parts, kRootMinimum);
+  std::future<uint64_t> root_made = std::async(std::launch::async, [&ctx, &root_image, &root_uuid,
+                                                                    epoch, &dir] {
+    return make_erofs(ctx.rootfs_dir, root_image, {root_uuid, epoch, path_join(dir, "root.log")});
+  });
 
   std::string state_image = path_join(dir, "state.ext4");
   Ext4Options ext4;
@@ -144,11 +149,14 @@ void run_assemble_step(BuildContext& ctx) {
             uki, dir);
   uint64_t uki_bytes = file_size(uki);
   uint64_t esp_size = choose_partition_size("partitions.esp", "the EFI system partition's UKI",
-                                            parts.esp, esp_size_for(uki_bytes), parts,
-                                            kEspMinimum);
+                                            parts.esp, esp_size_for(uki_bytes), parts, kEspMinimum);
   std::string esp_image = path_join(dir, "esp.vfat");
   std::string volume_id = derive_volume_id(seed, "fs:esp");
   make_esp(esp_image, {"ESP", volume_id, epoch, esp_size, log}, {{uki, kUkiEspPath}});
+
+  uint64_t root_bytes = root_made.get();
+  uint64_t root_size = choose_partition_size("partitions.root", "the root file system", parts.root,
+                                             root_bytes, parts, kRootMinimum);
 
   // Lay the partitions out back to back on 1 MiB boundaries.
   struct Part {
@@ -165,8 +173,7 @@ void run_assemble_step(BuildContext& ctx) {
   std::vector<Part> layout{
       {kEspPartName, kGptTypeEsp, esp_image, esp_size, "vfat", vol, uki_bytes},
       {kRootPartName, kGptTypeRootX86_64, root_image, root_size, "erofs", root_uuid, root_bytes},
-      {kStatePartName, kGptTypeLinuxData, state_image, state_size, "ext4", ext4.uuid,
-       state_bytes}};
+      {kStatePartName, kGptTypeLinuxData, state_image, state_size, "ext4", ext4.uuid, state_bytes}};
   GptTable table;
   table.disk_guid = derive_uuid(seed, "gpt:disk");
   img.partitions.clear();
@@ -194,7 +201,8 @@ void run_assemble_step(BuildContext& ctx) {
       copy_sparse_into(layout[i].image, disk.get(), table.entries[i].start, img.disk_path);
       ::unlink(layout[i].image.c_str());
     }
-    if (::fsync(disk.get()) != 0) throw_errno("sync", img.disk_path);
+    // No fsync here: the disk is a work file; the output step syncs what it
+    // publishes.
   }
   // GPT GUIDs are upper-case, as libfdisk reads them back.
   for (PartitionInfo& p : img.partitions) {

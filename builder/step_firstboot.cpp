@@ -24,6 +24,11 @@ namespace {
 constexpr const char* kFirstbootPath = "/usr/lib/kiln/kiln-firstboot";
 constexpr const char* kSeedDir = "/usr/lib/kiln/seed";
 constexpr const char* kUnitName = "kiln-firstboot.service";
+// The status channel's responder (docs/cluster.md): wanted by the device of
+// the virtio-serial port only `kiln cluster` VMs have, so it runs nowhere
+// else.
+constexpr const char* kStatusPortUnit = "kiln-status-port.service";
+constexpr const char* kStatusPortDevice = "dev-virtio\\x2dports-org.kiln.status.device";
 
 void install_file(const RootDir& root, const std::string& from, const std::string& to,
                   mode_t mode) {
@@ -97,6 +102,9 @@ void run_firstboot_step(BuildContext& ctx) {
   replace_symlink(root, "/usr/bin/kiln-firstboot", "../lib/kiln/kiln-firstboot");
   install_unit(root, kUnitName, read_file(unit, 1 << 20));
   enable_unit(root, kUnitName, "multi-user.target");
+  const std::string status_unit = kiln_data_dir() + "/firstboot/units/" + kStatusPortUnit;
+  install_unit(root, kStatusPortUnit, read_file(status_unit, 1 << 20));
+  enable_unit(root, kStatusPortUnit, kStatusPortDevice);
   write_image_metadata(ctx);
   if (ctx.spec.firstboot.seed) {
     const std::string& seed = *ctx.spec.firstboot.seed;

@@ -4,8 +4,9 @@
 // the result is cached under <cache>/initramfs/<key>.img, keyed by a hash of
 // everything that shapes it (initramfs.hpp); a rebuild that changed only
 // other files reuses it.
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 
 #include "builder/initramfs.hpp"
 #include "builder/reproducible.hpp"

@@ -1,11 +1,12 @@
 #include "builder/tree_usage.hpp"
 
 #include <ftw.h>
-#include <sys/stat.h>
 
 #include <cerrno>
 #include <set>
 #include <utility>
+
+#include <sys/stat.h>
 
 #include "util/error.hpp"
 

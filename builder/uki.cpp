@@ -1,10 +1,11 @@
 #include "builder/uki.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 
 #include <cstring>
 #include <vector>
+
+#include <sys/stat.h>
 
 #include "builder/build_context.hpp"
 #include "util/error.hpp"
@@ -20,7 +21,8 @@ constexpr const char* kStubRel = "usr/lib/systemd/boot/efi/linuxx64.efi.stub";
 uint64_t le(const std::string& b, size_t off, size_t n, const std::string& path) {
   if (off + n > b.size()) throw Error("read PE headers of '" + path + "': file is truncated");
   uint64_t v = 0;
-  for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(b[off + i])) << (8 * i);
+  for (size_t i = 0; i < n; ++i)
+    v |= static_cast<uint64_t>(static_cast<uint8_t>(b[off + i])) << (8 * i);
   return v;
 }
 
@@ -43,7 +45,8 @@ void set_pe_timestamp(const std::string& path, int64_t epoch) {
   const off_t stamp_at = static_cast<off_t>(pe + 8);
   const off_t checksum_at = static_cast<off_t>(pe + 24 + 64);
   uint8_t stamp[4];
-  for (int i = 0; i < 4; ++i) stamp[i] = static_cast<uint8_t>((static_cast<uint64_t>(epoch) >> (8 * i)) & 0xff);
+  for (int i = 0; i < 4; ++i)
+    stamp[i] = static_cast<uint8_t>((static_cast<uint64_t>(epoch) >> (8 * i)) & 0xff);
   if (::pwrite(fd.get(), stamp, 4, stamp_at) != 4) throw_errno("write", path);
   uint8_t zero[4] = {0, 0, 0, 0};
   if (::pwrite(fd.get(), zero, 4, checksum_at) != 4) throw_errno("write", path);
@@ -115,7 +118,8 @@ void build_uki(const UkiInputs& in, const std::string& out, const std::string& w
   PeImage stub = read_pe(in.stub);
   uint64_t align = std::max<uint64_t>(4096, stub.section_alignment);
   uint64_t next = 0;
-  for (const PeSection& s : stub.sections) next = std::max(next, s.vma + std::max(s.vsize, s.file_size));
+  for (const PeSection& s : stub.sections)
+    next = std::max(next, s.vma + std::max(s.vsize, s.file_size));
   if (next == 0) throw Error("read PE headers of '" + in.stub + "': the stub has no sections");
 
   std::string cmdline_file = path_join(work_dir, "uki-cmdline");
@@ -123,9 +127,10 @@ void build_uki(const UkiInputs& in, const std::string& out, const std::string& w
     UniqueFd fd = open_file(cmdline_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     write_all(fd.get(), in.cmdline, cmdline_file);
   }
-  std::vector<std::pair<std::string, std::string>> sections{
-      {".osrel", in.os_release}, {".cmdline", cmdline_file}, {".linux", in.kernel},
-      {".initrd", in.initrd}};
+  std::vector<std::pair<std::string, std::string>> sections{{".osrel", in.os_release},
+                                                            {".cmdline", cmdline_file},
+                                                            {".linux", in.kernel},
+                                                            {".initrd", in.initrd}};
   std::vector<std::string> argv{"objcopy"};
   for (const auto& [name, file] : sections) {
     struct stat st {};

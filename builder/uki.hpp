@@ -11,8 +11,8 @@ namespace kiln {
 
 struct PeSection {
   std::string name;
-  uint64_t vma = 0;       // ImageBase + VirtualAddress
-  uint64_t vsize = 0;     // VirtualSize
+  uint64_t vma = 0;    // ImageBase + VirtualAddress
+  uint64_t vsize = 0;  // VirtualSize
   uint64_t file_offset = 0;
   uint64_t file_size = 0;  // SizeOfRawData
 };
@@ -28,8 +28,8 @@ struct PeImage {
 PeImage read_pe(const std::string& path);
 
 struct UkiInputs {
-  std::string stub;        // linuxx64.efi.stub
-  std::string kernel;      // vmlinuz
+  std::string stub;    // linuxx64.efi.stub
+  std::string kernel;  // vmlinuz
   std::string initrd;
   std::string cmdline;     // the command line itself (not a path)
   std::string os_release;  // path of the os-release file

@@ -7,6 +7,7 @@ std::vector<Command> firstboot_commands() {
       run_command(),
       apply_command(),
       validate_command(),
+      status_port_command(),
   };
 }
 

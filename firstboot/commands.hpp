@@ -12,5 +12,6 @@ std::vector<Command> firstboot_commands();
 Command run_command();
 Command apply_command();
 Command validate_command();
+Command status_port_command();
 
 }  // namespace kiln::firstboot

@@ -135,9 +135,10 @@ TEST_CASE("a fixed partition size too small for its payload is a clear error", "
       FAIL("no error");
     } catch (const Error& e) {
       CHECK(e.exit_code() == kExitInvalid);
-      CHECK_THAT(e.message(), Catch::Matches("size 'partitions\\.root': 64\\.0 KiB is too small for "
-                                             "the root file system \\(.* KiB\\); use a larger "
-                                             "size or auto"));
+      CHECK_THAT(e.message(),
+                 Catch::Matches("size 'partitions\\.root': 64\\.0 KiB is too small for "
+                                "the root file system \\(.* KiB\\); use a larger "
+                                "size or auto"));
     }
     CHECK(!path_exists(t.ctx->work_dir + "/disk.raw"));
   }

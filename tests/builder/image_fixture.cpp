@@ -1,7 +1,8 @@
 #include "tests/builder/image_fixture.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 
 #include "tests/support/test_support.hpp"
 #include "util/error.hpp"
@@ -56,8 +57,8 @@ TinyImage::TinyImage() : dir("", "kiln-tiny") {
   BuildOptions o;
   o.output_dir = dir.path() + "/out";
   o.cache_dir = dir.path() + "/cache";
-  ctx = std::make_unique<BuildContext>(BuildContext{
-      .spec = spec, .options = o, .work_dir = work, .rootfs_dir = root});
+  ctx = std::make_unique<BuildContext>(
+      BuildContext{.spec = spec, .options = o, .work_dir = work, .rootfs_dir = root});
   ctx->resolved["base"] = std::string(64, 'b');
 }
 

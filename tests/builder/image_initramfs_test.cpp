@@ -1,10 +1,10 @@
 // The initramfs step: which kernel, what the cache key covers, the sandboxed
 // run of the image's own mkinitramfs (a stand-in script here; the [qemu]
 // tests boot Debian's real one) and cache reuse.
-#include <catch2/catch.hpp>
-
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <sys/stat.h>
 
 #include "builder/initramfs.hpp"
 #include "builder/steps.hpp"
@@ -113,8 +113,7 @@ TEST_CASE("the cache key follows initramfs inputs and ignores the rest", "[unit]
 TEST_CASE("the initramfs is made by the image's own tools in a sandbox", "[unit]") {
   test::TinyImage t;
   add_fake_initramfs_tools(t.ctx->rootfs_dir);
-  test::write_text(t.ctx->rootfs_dir + "/boot/initrd.img-" +
-                       std::string(test::kTinyKernelVersion),
+  test::write_text(t.ctx->rootfs_dir + "/boot/initrd.img-" + std::string(test::kTinyKernelVersion),
                    "the base's own initrd");
   REQUIRE(::symlink(("boot/initrd.img-" + std::string(test::kTinyKernelVersion)).c_str(),
                     (t.ctx->rootfs_dir + "/initrd.img").c_str()) == 0);
@@ -130,10 +129,9 @@ TEST_CASE("the initramfs is made by the image's own tools in a sandbox", "[unit]
   // Nothing of the run is left in the tree; the base's stale initrd is gone.
   CHECK(list_dir(t.ctx->rootfs_dir + "/tmp").empty());
   CHECK_FALSE(path_exists(t.ctx->rootfs_dir + "/initrd.img"));
-  CHECK_FALSE(path_exists(t.ctx->rootfs_dir + "/boot/initrd.img-" +
-                          std::string(test::kTinyKernelVersion)));
+  CHECK_FALSE(
+      path_exists(t.ctx->rootfs_dir + "/boot/initrd.img-" + std::string(test::kTinyKernelVersion)));
   CHECK(std::count(t.ctx->report.removed.begin(), t.ctx->report.removed.end(), "/initrd.img") == 1);
-
 }
 
 TEST_CASE("a second build with unchanged inputs reuses the cached initramfs", "[unit]") {

@@ -1,11 +1,11 @@
 // Partition sizing, derived UUIDs, SOURCE_DATE_EPOCH and the GPT writer.
-#include <catch2/catch.hpp>
-
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
+
+#include <catch2/catch.hpp>
+#include <sys/stat.h>
 
 #include "builder/disk_gpt.hpp"
 #include "builder/partition_sizes.hpp"
@@ -67,7 +67,8 @@ TEST_CASE("derived UUIDs are stable, well-formed and differ by purpose and seed"
   std::string seed = uuid_seed(std::string(64, '1'), lock);
   std::string a = derive_uuid(seed, "gpt:disk");
   CHECK(a == derive_uuid(seed, "gpt:disk"));
-  CHECK_THAT(a, Catch::Matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  CHECK_THAT(a,
+             Catch::Matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
   CHECK(a != derive_uuid(seed, "gpt:esp"));
   lock["overlay:x"] = "def";
   CHECK(a != derive_uuid(uuid_seed(std::string(64, '1'), lock), "gpt:disk"));
@@ -88,8 +89,7 @@ TEST_CASE("SOURCE_DATE_EPOCH is honoured, defaulted, and checked", "[unit]") {
     FAIL("no error");
   } catch (const Error& e) {
     CHECK(e.exit_code() == 2);
-    CHECK(e.message() ==
-          "read SOURCE_DATE_EPOCH 'yesterday': not a number of seconds since 1970");
+    CHECK(e.message() == "read SOURCE_DATE_EPOCH 'yesterday': not a number of seconds since 1970");
   }
   if (old != nullptr) {
     ::setenv("SOURCE_DATE_EPOCH", saved.c_str(), 1);
@@ -118,11 +118,10 @@ TEST_CASE("a GPT on a plain file reads back as written, byte for byte the same",
   TempDir d;
   GptTable t;
   t.disk_guid = "0D9D4C2E-7A6B-4B5C-9D1E-2F3A4B5C6D7E";
-  t.entries = {{"esp", kGptTypeEsp, "11111111-2222-4333-8444-555555555555", 1 << 20, 8 << 20},
-               {"kiln-root", kGptTypeRootX86_64, "21111111-2222-4333-8444-555555555555", 9 << 20,
-                16 << 20},
-               {"kiln-state", kGptTypeLinuxData, "31111111-2222-4333-8444-555555555555", 25 << 20,
-                6 << 20}};
+  t.entries = {
+      {"esp", kGptTypeEsp, "11111111-2222-4333-8444-555555555555", 1 << 20, 8 << 20},
+      {"kiln-root", kGptTypeRootX86_64, "21111111-2222-4333-8444-555555555555", 9 << 20, 16 << 20},
+      {"kiln-state", kGptTypeLinuxData, "31111111-2222-4333-8444-555555555555", 25 << 20, 6 << 20}};
   std::string sums[2];
   for (int i = 0; i < 2; ++i) {
     std::string disk = d.path() + "/disk" + std::to_string(i);
@@ -151,8 +150,8 @@ TEST_CASE("a partition that does not fit the disk is an error naming it", "[unit
   REQUIRE(::truncate(disk.c_str(), 4 << 20) == 0);
   GptTable t;
   t.disk_guid = "0D9D4C2E-7A6B-4B5C-9D1E-2F3A4B5C6D7E";
-  t.entries = {{"kiln-root", kGptTypeRootX86_64, "21111111-2222-4333-8444-555555555555", 1 << 20,
-                16 << 20}};
+  t.entries = {
+      {"kiln-root", kGptTypeRootX86_64, "21111111-2222-4333-8444-555555555555", 1 << 20, 16 << 20}};
   CHECK_THROWS_WITH(write_gpt(disk, t),
                     Catch::StartsWith("add partition 'kiln-root' to '" + disk + "'"));
 }

@@ -1,9 +1,8 @@
 // The output step: formats, atomic placement, manifest.json, and formats
 // this kiln cannot write.
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "builder/outputs.hpp"
@@ -31,7 +30,8 @@ TEST_CASE("outputs: raw, qcow2, vhd and tar beside a manifest that describes the
   CHECK(list_dir(out) == std::vector<std::string>{"manifest.json", "tiny.qcow2", "tiny.raw",
                                                   "tiny.tar", "tiny.vhd"});
   CHECK(sha256_file(out + "/tiny.raw") == raw_sum);
-  auto info = nlohmann::json::parse(run({"qemu-img", "info", "--output=json", out + "/tiny.qcow2"}).out);
+  auto info =
+      nlohmann::json::parse(run({"qemu-img", "info", "--output=json", out + "/tiny.qcow2"}).out);
   CHECK(info["format"] == "qcow2");
   CHECK(info["virtual-size"] == disk_size);
   // A fixed VHD is the raw disk plus a 512-byte footer ("conectix").

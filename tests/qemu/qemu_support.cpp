@@ -33,8 +33,8 @@ void extract_range(const std::string& from, uint64_t offset, uint64_t size, cons
     if (n <= 0) throw_errno("read", from);
     // Leave zero blocks as holes.
     bool zero = std::all_of(buf.begin(), buf.begin() + n, [](char c) { return c == 0; });
-    if (!zero && ::pwrite(out.get(), buf.data(), static_cast<size_t>(n),
-                          static_cast<off_t>(done)) != n) {
+    if (!zero &&
+        ::pwrite(out.get(), buf.data(), static_cast<size_t>(n), static_cast<off_t>(done)) != n) {
       throw_errno("write", to);
     }
     done += static_cast<uint64_t>(n);
@@ -43,11 +43,27 @@ void extract_range(const std::string& from, uint64_t offset, uint64_t size, cons
 
 }  // namespace
 
-std::string images_dir() { return KILN_QEMU_IMAGES_DIR; }
-std::string default_image_dir() { return images_dir() + "/default"; }
-std::string default_raw() { return default_image_dir() + "/kiln-default.raw"; }
-std::string default_lock() { return images_dir() + "/default.lock"; }
-std::string cache_dir() { return images_dir() + "/cache"; }
+std::string images_dir() {
+  return KILN_QEMU_IMAGES_DIR;
+}
+std::string default_image_dir() {
+  return images_dir() + "/default";
+}
+std::string default_raw() {
+  return default_image_dir() + "/kiln-default.raw";
+}
+std::string default_lock() {
+  return images_dir() + "/default.lock";
+}
+std::string cache_dir() {
+  return images_dir() + "/cache";
+}
+std::string rke2_image_dir() {
+  return images_dir() + "/rke2";
+}
+std::string rke2_raw() {
+  return rke2_image_dir() + "/kiln-default.raw";
+}
 
 PartitionInfo find_partition(const std::string& raw, const std::string& name) {
   for (const GptEntry& e : read_gpt(raw).entries) {
@@ -56,7 +72,9 @@ PartitionInfo find_partition(const std::string& raw, const std::string& name) {
   throw Error("find partition '" + name + "' on '" + raw + "': no such partition");
 }
 
-void copy_disk(const std::string& from, const std::string& to) { copy_sparse_file(from, to); }
+void copy_disk(const std::string& from, const std::string& to) {
+  copy_sparse_file(from, to);
+}
 
 namespace {
 
@@ -99,8 +117,8 @@ void install_probe(const std::string& raw) {
   std::string dir = test::fixture("qemu-probe");
   const std::string upper = "/overlay/etc/upper";
   std::string cmds;
-  for (const char* d : {"/systemd", "/systemd/system", "/systemd/system/multi-user.target.wants",
-                        "/kiln-test"}) {
+  for (const char* d :
+       {"/systemd", "/systemd/system", "/systemd/system/multi-user.target.wants", "/kiln-test"}) {
     cmds += "mkdir " + upper + d + "\n";
   }
   cmds += "write " + dir + "/kiln-probe.service " + upper + "/systemd/system/kiln-probe.service\n";
@@ -121,14 +139,23 @@ std::string Boot::value(const std::string& key) const {
   return found;
 }
 
-std::string Boot::tail() const { return console_tail(console, 30); }
+std::string Boot::tail() const {
+  return console_tail(console, 30);
+}
 
 Boot boot_persistent(const std::string& image, const std::string& console_log, int timeout_s,
                      const std::vector<std::string>& extra_args) {
-  std::vector<std::string> argv{test::bin("kiln"), "run",         image,
-                                "--persist",       "--quiet",     "--memory",
-                                "1536",            "--timeout",   std::to_string(timeout_s),
-                                "--console-log",   console_log};
+  std::vector<std::string> argv{test::bin("kiln"),
+                                "run",
+                                image,
+                                "--persist",
+                                "--quiet",
+                                "--memory",
+                                "1536",
+                                "--timeout",
+                                std::to_string(timeout_s),
+                                "--console-log",
+                                console_log};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   auto r = test::run_cli(argv, {}, timeout_s + 120);
   Boot b;

@@ -19,6 +19,11 @@ std::string default_image_dir();
 std::string default_raw();
 std::string default_lock();
 std::string cache_dir();
+// The same spec built with the stand-in RKE2 release by the fixture "qemu:
+// build the rke2 image": <build>/qemu-images/rke2/kiln-default.raw, on
+// which seeds with an rke2 section are valid.
+std::string rke2_image_dir();
+std::string rke2_raw();
 
 // A raw disk's partition by GPT name.
 PartitionInfo find_partition(const std::string& raw, const std::string& name);
@@ -44,7 +49,7 @@ struct Boot {
   // "key=value" parts of the "KILN-PROBE key=value" lines, in order.
   std::vector<std::string> probe;
   [[nodiscard]] std::string value(const std::string& key) const;  // last value, or ""
-  [[nodiscard]] std::string tail() const;  // last 30 console lines
+  [[nodiscard]] std::string tail() const;                         // last 30 console lines
 };
 
 // `kiln run IMAGE --persist` until the guest powers off (or `timeout_s`).

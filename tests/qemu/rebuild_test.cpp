@@ -2,7 +2,6 @@
 // build wrote: the base comes from the cache (no mmdebstrap), so does the
 // initramfs, and the disk is bit-identical to the first one.
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "tests/qemu/qemu_support.hpp"
@@ -14,16 +13,15 @@
 using namespace kiln;
 using namespace kiln::qemu_test;
 
-TEST_CASE("a second build with unchanged spec and lock reuses the caches, bit for bit",
-          "[qemu]") {
+TEST_CASE("a second build with unchanged spec and lock reuses the caches, bit for bit", "[qemu]") {
   REQUIRE(path_exists(default_lock()));
   auto first = nlohmann::json::parse(read_file(default_image_dir() + "/manifest.json"));
   TempDir work(images_dir(), "rebuild-test");
   const std::string out = work.path() + "/out";
-  auto r = test::run_cli({test::bin("kiln"), "--json", "build",
-                          test::source_dir() + "/images/default.yaml", "--locked", "--lock",
-                          default_lock(), "--cache-dir", cache_dir(), "-o", out},
-                         {}, 1800);
+  auto r = test::run_cli(
+      {test::bin("kiln"), "--json", "build", test::source_dir() + "/images/default.yaml",
+       "--locked", "--lock", default_lock(), "--cache-dir", cache_dir(), "-o", out},
+      {}, 1800);
   INFO("stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
   std::map<std::string, std::string> status;
