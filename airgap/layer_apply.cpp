@@ -1,6 +1,5 @@
 #include "airgap/layer_apply.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -48,23 +47,6 @@ std::string leaf_of(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// Names in a directory opened inside the root (never through a symlink).
-std::vector<std::string> children(int dirfd) {
-  int fd = ::dup(dirfd);
-  if (fd < 0) throw_errno("dup", "directory");
-  DIR* d = ::fdopendir(fd);
-  if (d == nullptr) {
-    ::close(fd);
-    throw_errno("read directory", "image root");
-  }
-  std::vector<std::string> names;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string_view n = e->d_name;
-    if (n != "." && n != "..") names.emplace_back(n);
-  }
-  ::closedir(d);
-  return names;
-}
 
 class LayerApplier {
  public:
@@ -135,7 +117,7 @@ class LayerApplier {
       if (e.err() == ENOENT || e.err() == ENOTDIR || e.err() == ELOOP) return;
       throw;
     }
-    for (const auto& child : children(fd.get())) {
+    for (const auto& child : list_dir_at(fd.get(), dir)) {
       std::string path = dir == "." ? child : dir + "/" + child;
       if (written_.count(path) == 0) remove_tree_at(fd.get(), child);
     }

@@ -1,6 +1,5 @@
 #include "builder/overlay_source.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -35,24 +34,6 @@ std::string kind_name(mode_t type) {
               kExitInvalid);
 }
 
-std::vector<std::string> names_in(int dirfd, const std::string& shown) {
-  int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw_errno("open directory", shown);
-  DIR* dir = ::fdopendir(fd);
-  if (dir == nullptr) {
-    int err = errno;
-    ::close(fd);
-    throw_errno("open directory", shown, err);
-  }
-  std::vector<std::string> names;
-  while (struct dirent* de = ::readdir(dir)) {
-    std::string_view n = de->d_name;
-    if (n != "." && n != "..") names.emplace_back(n);
-  }
-  ::closedir(dir);
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 // Reads `in` to the end, hashing it and copying it to `out` (when >= 0).
 std::string pump(int in, int out, const std::string& in_name, const std::string& out_name) {
@@ -81,7 +62,7 @@ struct DirectoryReader {
 
   void walk(int dirfd, const std::string& rel) {
     const std::string shown_dir = rel.empty() ? source : source + "/" + rel;
-    for (const auto& name : names_in(dirfd, shown_dir)) {
+    for (const auto& name : list_dir_at(dirfd, shown_dir)) {
       throw_if_interrupted();
       const std::string member = rel.empty() ? name : rel + "/" + name;
       const std::string shown = source + "/" + member;

@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "util/cancel.hpp"
+#include "util/dir_ptr.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
@@ -112,31 +113,14 @@ void mkdir_p(const std::string& path, mode_t mode) {
 void remove_tree_at(int dirfd, const std::string& name) {
   if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) return;
   if (errno != EISDIR && errno != EPERM) throw_errno("remove", name);
-  int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
+  UniqueFd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) {
     if (errno == ENOENT) return;
     throw_errno("open", name);
   }
-  DIR* dir = ::fdopendir(fd);
-  if (dir == nullptr) {
-    int err = errno;
-    ::close(fd);
-    throw_errno("open directory", name, err);
-  }
-  std::vector<std::string> children;
-  while (struct dirent* de = ::readdir(dir)) {
-    std::string_view n = de->d_name;
-    if (n != "." && n != "..") children.emplace_back(n);
-  }
   // Remove children through the directory's own fd so a rename elsewhere
   // cannot redirect the removal.
-  try {
-    for (const auto& child : children) remove_tree_at(::dirfd(dir), child);
-  } catch (...) {
-    ::closedir(dir);
-    throw;
-  }
-  ::closedir(dir);
+  for (const auto& child : list_dir_at(fd.get(), name)) remove_tree_at(fd.get(), child);
   if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
     throw_errno("remove directory", name);
   }
@@ -144,17 +128,30 @@ void remove_tree_at(int dirfd, const std::string& name) {
 
 void remove_tree(const std::string& path) { remove_tree_at(AT_FDCWD, path); }
 
-std::vector<std::string> list_dir(const std::string& path) {
-  DIR* dir = ::opendir(path.c_str());
-  if (dir == nullptr) throw_errno("open directory", path);
+std::vector<std::string> list_dir_at(int dirfd, const std::string& shown) {
+  // A fresh open of "." gives the DIR stream its own offset, so the
+  // caller's fd is neither consumed nor moved.
+  UniqueFd own(::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!own) throw_errno("open directory", shown);
+  DirPtr dir(::fdopendir(own.get()));
+  if (!dir) throw_errno("open directory", shown);
+  static_cast<void>(own.release());  // the DIR stream owns it now
   std::vector<std::string> names;
-  while (struct dirent* de = ::readdir(dir)) {
+  errno = 0;
+  while (struct dirent* de = ::readdir(dir.get())) {
     std::string_view n = de->d_name;
     if (n != "." && n != "..") names.emplace_back(n);
+    errno = 0;
   }
-  ::closedir(dir);
+  if (errno != 0) throw_errno("read directory", shown);
   std::sort(names.begin(), names.end());
   return names;
+}
+
+std::vector<std::string> list_dir(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) throw_errno("open directory", path);
+  return list_dir_at(fd.get(), path);
 }
 
 void copy_fd(int in, int out, std::string_view in_name, std::string_view out_name) {

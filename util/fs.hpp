@@ -34,6 +34,9 @@ void remove_tree(const std::string& path);
 void remove_tree_at(int dirfd, const std::string& name);
 // Names in a directory, sorted, without "." and "..".
 std::vector<std::string> list_dir(const std::string& path);
+// The same for a directory already open as `dirfd` (which stays open and
+// unmoved); `shown` names it in errors.
+std::vector<std::string> list_dir_at(int dirfd, const std::string& shown);
 // Copies contents, preserving mode; uses copy_file_range where it can.
 void copy_file(const std::string& from, const std::string& to);
 void copy_fd(int in, int out, std::string_view in_name, std::string_view out_name);
