@@ -113,6 +113,13 @@ Rke2InstallResult install_rke2(const ArtifactSet& set, const std::string& root_p
     }
   }
 
+  root.mkdirs(dirname_of(kRke2PresetPath));
+  root.write_file(kRke2PresetPath,
+                  "# kiln: the RKE2 role is enabled by kiln-firstboot, never by presets.\n"
+                  "disable rke2-server.service\n"
+                  "disable rke2-agent.service\n",
+                  0644);
+
   for (const auto& [image_set, file] : set.images) {
     std::string from = set.dir + "/" + file;
     if (ends_with(file, ".tar.zst")) check_zstd_window(from);

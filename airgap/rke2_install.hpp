@@ -18,6 +18,11 @@ namespace kiln::airgap {
 
 constexpr const char* kRke2DefaultPrefix = "/usr/local";
 constexpr const char* kRke2ImagesDir = "/var/lib/rancher/rke2/agent/images";
+// systemd runs `preset-all` on a machine's first boot, and Debian's default
+// policy enables every unit: it would enable rke2-server and rke2-agent
+// (which conflict) on every node. This preset keeps both disabled, so the
+// role is only ever the one kiln-firstboot (or the operator) enables.
+constexpr const char* kRke2PresetPath = "/usr/lib/systemd/system-preset/40-kiln-rke2.preset";
 
 struct Rke2InstallOptions {
   std::string prefix = kRke2DefaultPrefix;

@@ -70,9 +70,9 @@ ArgParser down_parser() {
 }
 
 [[noreturn]] void usage(const std::string& command, const std::string& message) {
-  throw Error("kiln cluster " + command + ": " + message + " (see 'kiln cluster " + command +
-                  " --help')",
-              kExitUsage);
+  throw Error(
+      "kiln cluster " + command + ": " + message + " (see 'kiln cluster " + command + " --help')",
+      kExitUsage);
 }
 
 std::string cluster_dir(const ParsedArgs& a, const std::string& command) {
@@ -83,8 +83,8 @@ std::string cluster_dir(const ParsedArgs& a, const std::string& command) {
   std::string name = a.get_or("name", "kiln");
   if (name.empty() || name.size() > 32 ||
       name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
-    usage(command, "option '--name' expects lower-case letters, digits and '-', got '" + name +
-                       "'");
+    usage(command,
+          "option '--name' expects lower-case letters, digits and '-', got '" + name + "'");
   }
   return default_cluster_dir(name);
 }
@@ -184,8 +184,9 @@ int run_down(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
     std::fputs(parser.help().c_str(), stdout);
     return 0;
   }
-  Cluster c = load_cluster(cluster_dir(a, "down"));
+  const std::string dir = cluster_dir(a, "down");
   auto timeout = std::chrono::seconds(a.get_int("timeout", 1, 3600).value_or(60));
+  Cluster c = load_cluster(dir);
   DownReport r = cluster_down(c, timeout);
   std::printf("cluster '%s' is down: %u powered off, %u stopped after %lld s, %u not running\n",
               c.name.c_str(), r.powered_off, r.killed, static_cast<long long>(timeout.count()),
@@ -211,8 +212,9 @@ int run_cluster(const std::vector<std::string>& args, const GlobalOptions& g) {
                 kExitUsage);
   }
   if (args[0] == "--help" || args[0] == "-h") {
-    std::string h = "Usage: kiln cluster COMMAND [ARGS...]\n\nQEMU test clusters of RKE2 nodes.\n\n"
-                    "Commands:\n";
+    std::string h =
+        "Usage: kiln cluster COMMAND [ARGS...]\n\nQEMU test clusters of RKE2 nodes.\n\n"
+        "Commands:\n";
     for (const auto& s : kSubs) {
       std::string left = std::string("  ") + s.name;
       left.resize(10, ' ');

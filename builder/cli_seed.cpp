@@ -37,15 +37,15 @@ ArgParser seed_parser() {
   p.option("server", 0, "URL", "With --role: the server to join, e.g. https://10.0.0.10:9345");
   p.option("token-file", 0, "FILE", "With --role: a file holding the cluster's join token");
   p.flag("cluster-init", 0, "With --role server: this server starts a new cluster");
-  p.option("ssh-key", 0, "FILE", "With --role: OpenSSH public key(s) for the default user",
-           true);
-  p.option("hostname", 0, "NAME", "local-hostname in the generated meta-data");
+  p.option("ssh-key", 0, "FILE", "With --role: OpenSSH public key(s) for the default user", true);
+  p.option("hostname", 0, "NAME",
+           "local-hostname in the generated meta-data (and node-name with --role)");
   p.option("instance-id", 0, "ID",
            "instance-id in the generated meta-data (default: derived from the content)");
   p.flag("no-validate", 0, "Write the seed even when kiln-firstboot would reject it");
   p.epilog(
       "Exit codes: 0 written, 2 usage error or data kiln-firstboot rejects,\n"
-      "4 a missing input file, 5 mkfs.vfat or mtools failed.");
+      "4 a missing input file or output directory, 5 mkfs.vfat or mtools failed.");
   return p;
 }
 
@@ -142,8 +142,8 @@ int run_seed(const std::vector<std::string>& args, const GlobalOptions& /*global
     files.meta_data = read_input(*md, "meta-data");
   } else {
     auto hostname = a.get("hostname");
-    std::string id = a.get_or(
-        "instance-id", derive_instance_id(files.user_data, hostname, files.network_config));
+    std::string id = a.get_or("instance-id",
+                              derive_instance_id(files.user_data, hostname, files.network_config));
     files.meta_data = render_meta_data(id, hostname);
     names.meta_data = "meta-data generated from --instance-id and --hostname";
   }

@@ -43,8 +43,8 @@ void remove_if_present(const std::string& path) {
 // variable store, the sockets and the pid file.
 void remove_node_files(const Cluster& c, const ClusterNode& node) {
   const NodePaths p = node_paths(c, node);
-  for (const std::string& f : {p.disk, p.seed, p.vars, p.pidfile, path_join(p.dir, p.qmp),
-                               path_join(p.dir, p.status)}) {
+  for (const std::string& f :
+       {p.disk, p.seed, p.vars, p.pidfile, path_join(p.dir, p.qmp), path_join(p.dir, p.status)}) {
     remove_if_present(f);
   }
 }

@@ -18,7 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kFirstHost = 11;   // 10.77.0.11 is the first node
+constexpr int kFirstHost = 11;     // 10.77.0.11 is the first node
 constexpr size_t kMaxNodes = 200;  // .11 .. .210 in one /24
 constexpr const char* kSubnetPrefix = "10.77.0.";
 
@@ -43,8 +43,12 @@ std::string hex2(unsigned v) {
 }
 
 json node_json(const ClusterNode& n) {
-  return {{"name", n.name},       {"role", n.role},           {"address", n.address},
-          {"mac", n.mac},         {"memory_mib", n.memory_mib}, {"cpus", n.cpus},
+  return {{"name", n.name},
+          {"role", n.role},
+          {"address", n.address},
+          {"mac", n.mac},
+          {"memory_mib", n.memory_mib},
+          {"cpus", n.cpus},
           {"user_data_file", n.user_data_file}};
 }
 
@@ -104,8 +108,10 @@ std::vector<ClusterNode> plan_nodes(const NodeCounts& counts, const ClusterNetwo
   for (const auto& n : nodes) seen.insert(n.name);
   for (const auto& [name, file] : counts.custom) {
     if (!valid_node_name(name)) {
-      usage("option '--node' expects NAME=USER-DATA-FILE with NAME of lower-case letters, digits "
-            "and '-' (at most 32), got '" + name + "'");
+      usage(
+          "option '--node' expects NAME=USER-DATA-FILE with NAME of lower-case letters, digits "
+          "and '-' (at most 32), got '" +
+          name + "'");
     }
     if (!seen.insert(name).second) usage("node name '" + name + "' is used twice");
     if (file.empty()) usage("option '--node " + name + "=' needs a user-data file");

@@ -1,9 +1,8 @@
 #include "builder/cluster_seeds.hpp"
 
-#include <sys/random.h>
-
 #include <cerrno>
 
+#include <sys/random.h>
 #include <yaml-cpp/yaml.h>
 
 #include "builder/build_context.hpp"
@@ -88,7 +87,6 @@ NodeSeedData node_seed(const Cluster& c, const ClusterNode& node, const std::str
     seed.token = token;
     seed.node_name = node.name;
     seed.node_ip = node.address;
-    seed.start_networkd = true;
     if (node.role == "server" && is_first_server(c, node)) {
       seed.cluster_init = true;
     } else {

@@ -2,11 +2,12 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "util/error.hpp"
 #include "util/fs.hpp"

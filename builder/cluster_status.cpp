@@ -76,8 +76,8 @@ NodeStatus query_node(const Cluster& c, const ClusterNode& node, std::chrono::mi
 }
 
 bool firstboot_finished(const NodeStatus& s) {
-  static const std::vector<std::string> done{"ok",           "already-applied", "failed",
-                                             "invalid",      "no-datasource",   "interrupted"};
+  static const std::vector<std::string> done{"ok",      "already-applied", "failed",
+                                             "invalid", "no-datasource",   "interrupted"};
   return s.answered && std::find(done.begin(), done.end(), s.firstboot) != done.end();
 }
 

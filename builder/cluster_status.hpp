@@ -17,12 +17,12 @@ namespace kiln {
 
 struct NodeStatus {
   std::string node;
-  std::string role;     // server / agent, or what the guest reports for a custom node
+  std::string role;  // server / agent, or what the guest reports for a custom node
   std::string address;
   bool vm_running = false;
-  bool answered = false;  // the guest answered on the status channel
-  std::string firstboot;  // ok, failed, invalid, running, pending, ... ("-" without an answer)
-  std::string role_unit;  // e.g. rke2-server.service
+  bool answered = false;   // the guest answered on the status channel
+  std::string firstboot;   // ok, failed, invalid, running, pending, ... ("-" without an answer)
+  std::string role_unit;   // e.g. rke2-server.service
   std::string role_state;  // the unit's ActiveState ("-" without an answer)
   bool ready = false;
   std::vector<std::string> errors;  // first-boot errors, as the guest reported them

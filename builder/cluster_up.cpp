@@ -93,8 +93,8 @@ bool node_done(const NodeStatus& s, bool wait_ready) {
 
 std::string describe(const NodeStatus& s) {
   if (!s.answered) return "no answer on the status channel yet";
-  return "first boot " + s.firstboot + ", " + (s.role_unit == "-" ? "no role" : s.role_unit) +
-         " " + s.role_state;
+  return "first boot " + s.firstboot + ", " + (s.role_unit == "-" ? "no role" : s.role_unit) + " " +
+         s.role_state;
 }
 
 [[noreturn]] void fail_wait(const Cluster& c, const std::vector<NodeStatus>& statuses,
@@ -142,12 +142,12 @@ std::vector<NodeStatus> wait_for_nodes(const Cluster& c, const UpOptions& o) {
     }
     if (Clock::now() >= deadline) {
       const NodeStatus& first = statuses[pending.front()];
-      fail_wait(c, statuses, pending,
-                Error("node '" + first.node + "': not " +
-                          (o.wait_ready ? "ready" : "through its first boot") + " after " +
-                          human_duration_ms(o.timeout.count() * 1000) + " (" + describe(first) +
-                          ")",
-                      kExitRunTimedOut));
+      fail_wait(
+          c, statuses, pending,
+          Error("node '" + first.node + "': not " +
+                    (o.wait_ready ? "ready" : "through its first boot") + " after " +
+                    human_duration_ms(o.timeout.count() * 1000) + " (" + describe(first) + ")",
+                kExitRunTimedOut));
     }
     sleep_interruptibly(kPollInterval);
   }

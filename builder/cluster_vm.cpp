@@ -60,6 +60,8 @@ std::vector<std::string> node_qemu_argv(const Cluster& c, const ClusterNode& nod
   m.network = NetworkMode::None;  // no user networking: only the cluster's segment
   m.console_log = p.console;
   const std::string mcast = c.network.group + ":" + std::to_string(c.network.port);
+  // Option and value pairs, one per line.
+  // clang-format off
   m.extra_args = {
       "-name", "kiln-" + c.name + "-" + node.name,
       "-netdev", "socket,id=cluster,mcast=" + mcast + ",localaddr=127.0.0.1",
@@ -71,14 +73,15 @@ std::vector<std::string> node_qemu_argv(const Cluster& c, const ClusterNode& nod
                      firstboot::kStatusPortName,
       "-daemonize", "-pidfile", p.pidfile,
   };
+  // clang-format on
   return qemu_argv(m);
 }
 
 void start_node_vm(const Cluster& c, const ClusterNode& node, const Firmware& firmware) {
   const NodePaths p = node_paths(c, node);
   // Backed by the image by absolute path; the image is never written.
-  run_tool({"qemu-img", "create", "-q", "-f", "qcow2", "-F", c.image_format, "-b", c.image,
-            p.disk});
+  run_tool(
+      {"qemu-img", "create", "-q", "-f", "qcow2", "-F", c.image_format, "-b", c.image, p.disk});
   copy_file(firmware.vars_template, p.vars);
   for (const std::string& f : {p.console, p.qemu_log}) {
     UniqueFd created = open_file(f, O_WRONLY | O_CREAT | O_TRUNC, 0600);

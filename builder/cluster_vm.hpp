@@ -5,12 +5,12 @@
 // and nothing else), a QMP socket and the virtio-serial status port.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "builder/cluster_layout.hpp"
 #include "builder/qemu.hpp"

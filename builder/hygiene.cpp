@@ -28,7 +28,13 @@ constexpr const char* kSshKeygenUnit = R"([Unit]
 Description=Generate this machine's SSH host keys
 Documentation=man:ssh-keygen(1)
 # kiln images ship without SSH host keys: each machine needs its own.
-Before=ssh.service ssh.socket
+# No default dependencies: those order it after basic.target, which comes
+# after sockets.target and so after ssh.socket, and Before=ssh.socket would
+# then be an ordering cycle. /etc only has to be writable.
+DefaultDependencies=no
+After=local-fs.target
+Before=ssh.service ssh.socket shutdown.target
+Conflicts=shutdown.target
 ConditionPathExists=/usr/bin/ssh-keygen
 
 [Service]

@@ -1,10 +1,14 @@
 #include "builder/seed_image.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 
+#include <cerrno>
+#include <string_view>
 #include <vector>
 
+#include <sys/stat.h>
+
+#include "builder/build_context.hpp"
 #include "builder/qemu_seed.hpp"
 #include "util/archive_ptr.hpp"
 #include "util/atomic_file.hpp"
@@ -37,10 +41,32 @@ void write_vfat(const SeedFiles& files, const std::string& temp_dir, const std::
   make_seed_image(staged, image, epoch, kSeedLabel);
 }
 
+// libarchive writes the primary volume id in d-characters (upper case), so
+// a seed would say CIDATA where genisoimage, and cloud-localds with it,
+// writes cidata. The primary volume descriptor (sector 16: type 1, "CD001")
+// holds the id in bytes 40..71, space-padded; it is set here, as
+// genisoimage sets it. (The Joliet descriptor already says cidata.)
+void set_primary_volume_id(int fd, const std::string& image, const std::string& id) {
+  constexpr off_t kDescriptor = 16 * 2048;
+  unsigned char head[6] = {};
+  const ssize_t n = ::pread(fd, head, sizeof head, kDescriptor);
+  if (n < 0) throw_errno("read", image);
+  if (n != static_cast<ssize_t>(sizeof head) || head[0] != 1 ||
+      std::string_view(reinterpret_cast<char*>(head) + 1, 5) != "CD001") {
+    throw Error("make seed image '" + image + "': no ISO 9660 primary volume descriptor");
+  }
+  std::string field = id;
+  field.resize(32, ' ');
+  if (::pwrite(fd, field.data(), field.size(), kDescriptor + 40) !=
+      static_cast<ssize_t>(field.size())) {
+    throw_errno("write", image);
+  }
+}
+
 // ISO 9660 with Rock Ridge (names and modes) and Joliet, volume id cidata:
 // what genisoimage -volid cidata -joliet -rock writes for cloud-localds.
 void write_iso9660(const SeedFiles& files, const std::string& image, int64_t epoch) {
-  UniqueFd out = open_file(image, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  UniqueFd out = open_file(image, O_RDWR | O_CREAT | O_TRUNC, 0600);
   ArchivePtr a = new_archive_writer();
   archive_check(a.get(), archive_write_set_format_iso9660(a.get()), "make seed image", image);
   archive_check(a.get(), archive_write_set_options(a.get(), "volume-id=cidata,rockridge,joliet"),
@@ -58,14 +84,14 @@ void write_iso9660(const SeedFiles& files, const std::string& image, int64_t epo
     archive_entry_set_atime(e.get(), epoch, 0);
     archive_entry_set_ctime(e.get(), epoch, 0);
     archive_check(a.get(), archive_write_header(a.get(), e.get()), "make seed image", image);
-    if (!f.data->empty() &&
-        archive_write_data(a.get(), f.data->data(), f.data->size()) !=
-            static_cast<la_ssize_t>(f.data->size())) {
+    if (!f.data->empty() && archive_write_data(a.get(), f.data->data(), f.data->size()) !=
+                                static_cast<la_ssize_t>(f.data->size())) {
       archive_check(a.get(), ARCHIVE_FATAL, "make seed image", image);
     }
   }
   // The ISO writer lays the volume out on close; its errors surface here.
   archive_check(a.get(), archive_write_close(a.get()), "make seed image", image);
+  set_primary_volume_id(out.get(), image, kSeedLabel);
   if (::fsync(out.get()) != 0) throw_errno("sync", image);
 }
 
@@ -80,6 +106,14 @@ std::optional<SeedFormat> parse_seed_format(const std::string& name) {
 void write_seed_image(const SeedFiles& files, const std::string& out, SeedFormat format,
                       int64_t epoch) {
   const std::string target = absolute_path(out);
+  if (is_directory(target)) {
+    throw Error("write seed image '" + target + "': it is a directory", kExitInvalid);
+  }
+  if (!is_directory(dirname_of(target))) {
+    throw Error(
+        "write seed image '" + target + "': directory '" + dirname_of(target) + "' does not exist",
+        kExitMissingInput, ENOENT);
+  }
   // A private directory beside the output: the rename stays on one file
   // system, and a failure or an interrupt leaves nothing at `out`.
   TempDir temp(dirname_of(target), "." + basename_of(target) + ".kiln-seed");

@@ -47,18 +47,11 @@ std::string render_node_user_data(const NodeSeed& node) {
     for (const auto& key : node.ssh_keys) out << YAML::DoubleQuoted << key;
     out << YAML::EndSeq;
   }
-  if (node.start_networkd) {
-    // kiln-firstboot writes the network-config as systemd-networkd files;
-    // Debian leaves networkd disabled, so make sure it runs (once per
-    // instance, and enabled for later boots).
-    out << YAML::Key << "bootcmd" << YAML::Value << YAML::BeginSeq << YAML::Flow << YAML::BeginSeq
-        << "systemctl" << "enable" << "--now" << "systemd-networkd.service" << YAML::EndSeq
-        << YAML::EndSeq;
-  }
   out << YAML::Key << "rke2" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "role" << YAML::Value << node.role;
   if (node.cluster_init) out << YAML::Key << "cluster-init" << YAML::Value << true;
-  if (node.server) out << YAML::Key << "server" << YAML::Value << YAML::DoubleQuoted << *node.server;
+  if (node.server)
+    out << YAML::Key << "server" << YAML::Value << YAML::DoubleQuoted << *node.server;
   // Inline, so the seed is self-contained; kiln-firstboot moves it into its
   // own 0600 file and points RKE2's token-file at it.
   out << YAML::Key << "token" << YAML::Value << YAML::DoubleQuoted << node.token;

@@ -20,15 +20,12 @@ struct NodeSeed {
   std::optional<std::string> server;  // https://HOST:9345 for joining nodes
   std::string token;                  // a secret: only ever written into user-data
   std::optional<std::string> node_name;
-  std::vector<std::string> tls_san;     // extra names/addresses in the server certificate
-  std::optional<std::string> node_ip;   // RKE2's node-ip (needed without a default route)
-  std::vector<std::string> ssh_keys;    // for the image's default user
-  // Add a bootcmd that enables and starts systemd-networkd, which applies the
-  // seed's network-config; images that already run it are unaffected.
-  bool start_networkd = false;
+  std::vector<std::string> tls_san;    // extra names/addresses in the server certificate
+  std::optional<std::string> node_ip;  // RKE2's node-ip (needed without a default route)
+  std::vector<std::string> ssh_keys;   // for the image's default user
 };
 
-// "#cloud-config" with the rke2 section (and ssh_authorized_keys, bootcmd).
+// "#cloud-config" with the rke2 section (and ssh_authorized_keys).
 std::string render_node_user_data(const NodeSeed& node);
 
 // NoCloud meta-data: instance-id and, when given, local-hostname.

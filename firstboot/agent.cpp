@@ -170,8 +170,13 @@ int run_agent(const SeedData& seed, const AgentOptions& o, Reporter& rep) {
   if (o.start) {
     if (ctx.network_changed) {
       steps.run("networkd", [&] {
-        systemd().reload_or_try_restart_unit("systemd-networkd.service");
-        return std::string("systemd-networkd.service reloaded");
+        // The data asked for a network: networkd must run now and on later
+        // boots, whatever the image's presets left it as.
+        const std::string unit = "systemd-networkd.service";
+        bool enabled_now = systemd().enable_unit_files({unit});
+        if (enabled_now) systemd().reload();
+        systemd().restart_unit(unit);
+        return unit + (enabled_now ? " enabled and" : "") + " restarted";
       });
     }
     if (ctx.units_changed && !c.rke2) {

@@ -2,13 +2,14 @@
 // `kiln cluster status` reads (see status_port.hpp for the protocol). Run by
 // kiln-status-port.service when the VM has the org.kiln.status port.
 #include <fcntl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include "firstboot/commands.hpp"
 #include "firstboot/status_port.hpp"
@@ -27,8 +28,9 @@ ArgParser status_port_parser() {
               "with one JSON line: the first-boot result from /run/kiln/status.json and the\n"
               "RKE2 role unit's state. Never includes a secret. 'poweroff ID' shuts the\n"
               "machine down cleanly.");
-  p.option("port", 0, "PATH", std::string("The port (default ") + kStatusPortPath +
-                                  "); a Unix socket is connected to");
+  p.option(
+      "port", 0, "PATH",
+      std::string("The port (default ") + kStatusPortPath + "); a Unix socket is connected to");
   p.option("root", 0, "DIR", "Read status.json and /proc under DIR (default /)");
   p.flag("print", 0, "Print the status once to stdout and exit");
   p.epilog("Exit codes: 0 stopped by SIGTERM (or printed), 1 the port cannot be used.");
@@ -69,7 +71,8 @@ int run_status_port(const std::vector<std::string>& args, const GlobalOptions& /
   sources.units = systemd_unit_query();
   sources.power_off = systemd_power_off();
   if (a.has("print")) {
-    std::printf("%s\n", status_reply(sources).dump(2).c_str());
+    const auto replace = nlohmann::json::error_handler_t::replace;
+    std::printf("%s\n", status_reply(sources).dump(2, ' ', false, replace).c_str());
     return 0;
   }
   const std::string port = a.get_or("port", kStatusPortPath);

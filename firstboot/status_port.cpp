@@ -27,28 +27,50 @@ std::string read_small(const std::string& path) {
   return std::string(trim(read_file_if_exists(path, 4096).value_or("")));
 }
 
+// A string field of a JSON object, or `fallback` when absent or of another
+// type: a damaged status.json must not stop the responder.
+std::string string_field(const json& j, const char* key, const std::string& fallback) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return fallback;
+  return j[key].get<std::string>();
+}
+
+// At most `max` bytes of `text`, never ending inside a UTF-8 sequence (a
+// cut character would make the reply invalid JSON).
+std::string truncate_utf8(const std::string& text, size_t max) {
+  if (text.size() <= max) return text;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) --end;
+  return text.substr(0, end);
+}
+
 // The fields of status.json a host may see; status.json holds no secrets,
 // and copying named fields keeps it that way whatever the file grows.
 json firstboot_part(const StatusSources& s, const std::optional<json>& status) {
   json out = {{"result", "pending"}};
   if (status) {
     const json& st = *status;
-    out["result"] = st.value("result", "unknown");
-    if (st.contains("exit_code")) out["exit_code"] = st["exit_code"];
-    if (st.contains("instance_id")) out["instance_id"] = st["instance_id"];
+    out["result"] = string_field(st, "result", "unknown");
+    // Only values of the expected type are copied: nothing else can slip
+    // into the reply through these fields.
+    if (st.contains("exit_code") && st["exit_code"].is_number_integer()) {
+      out["exit_code"] = st["exit_code"];
+    }
+    if (st.contains("instance_id") && st["instance_id"].is_string()) {
+      out["instance_id"] = st["instance_id"];
+    }
     if (st.contains("datasource") && st["datasource"].is_object()) {
-      out["datasource"] = st["datasource"].value("name", "");
+      out["datasource"] = string_field(st["datasource"], "name", "");
     }
     json errors = json::array();
     if (st.contains("errors") && st["errors"].is_array()) {
       for (const auto& e : st["errors"]) {
         if (errors.size() == kMaxErrors) break;
-        if (e.is_string()) errors.push_back(e.get<std::string>().substr(0, kMaxErrorChars));
+        if (e.is_string()) errors.push_back(truncate_utf8(e.get<std::string>(), kMaxErrorChars));
       }
     }
     out["errors"] = errors;
-    out["warnings"] = st.contains("warnings") && st["warnings"].is_array() ? st["warnings"].size()
-                                                                          : 0;
+    out["warnings"] =
+        st.contains("warnings") && st["warnings"].is_array() ? st["warnings"].size() : 0;
   }
   if (s.units) out["unit"] = s.units("kiln-firstboot.service").active;
   return out;
@@ -61,7 +83,7 @@ json role_part(const StatusSources& s, const std::optional<json>& status, bool& 
   ready = false;
   std::string unit;
   if (status && status->contains("role") && (*status)["role"].is_object()) {
-    unit = (*status)["role"].value("unit", "");
+    unit = string_field((*status)["role"], "unit", "");
   }
   std::optional<UnitState> state;
   if (unit.empty()) {
@@ -168,7 +190,9 @@ std::string answer_request(const std::string& line, const StatusSources& sources
   } else {
     reply = {{"id", nullptr}, {"error", "unknown request; send 'status ID' or 'poweroff ID'"}};
   }
-  return reply.dump() + "\n";
+  // Replace, not throw, on invalid UTF-8 (a host name or a message from a
+  // damaged file): the host always gets a line it can parse.
+  return reply.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 void serve_status_port(int fd, const StatusSources& sources, const std::function<bool()>& stop,

@@ -99,10 +99,10 @@ std::string SystemdManager::start_unit(const std::string& unit, const std::strin
   return job;
 }
 
-std::string SystemdManager::reload_or_try_restart_unit(const std::string& unit) {
+std::string SystemdManager::restart_unit(const std::string& unit) {
   SdBusError error;
   sd_bus_message* reply_raw = nullptr;
-  int r = sd_bus_call_method(bus_.get(), kService, kPath, kManager, "ReloadOrTryRestartUnit",
+  int r = sd_bus_call_method(bus_.get(), kService, kPath, kManager, "RestartUnit",
                              error.get(), &reply_raw, "ss", unit.c_str(), "replace");
   SdBusMessagePtr reply(reply_raw);
   if (r < 0) throw_bus("restart unit '" + unit + "'", r, error);

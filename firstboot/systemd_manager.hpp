@@ -25,8 +25,11 @@ class SystemdManager {
   bool enable_unit_files(const std::vector<std::string>& units);
   // StartUnit(unit, mode); returns the job path without waiting for the job.
   std::string start_unit(const std::string& unit, const std::string& mode = "replace");
-  // ReloadOrTryRestartUnit: picks up new configuration of a running service.
-  std::string reload_or_try_restart_unit(const std::string& unit);
+  // RestartUnit(unit, "replace"): restarts a running service, or starts a
+  // stopped one, so it reads new configuration. (A reload is no use for
+  // networkd: its ExecReload is `networkctl reload`, which needs D-Bus, and
+  // kiln images have no dbus-daemon this early.)
+  std::string restart_unit(const std::string& unit);
   // The unit's ActiveState ("active", "activating", "failed", ...).
   std::string active_state(const std::string& unit);
 

@@ -44,8 +44,8 @@ std::string property(sd_bus* bus, const std::string& path, const std::string& un
                      const char* name) {
   SdBusError error;
   char* value = nullptr;
-  int r = sd_bus_get_property_string(bus, kService, path.c_str(), kUnitInterface, name,
-                                     error.get(), &value);
+  int r = sd_bus_get_property_string(bus, kService, path.c_str(), kUnitInterface, name, error.get(),
+                                     &value);
   CPtr<char, ::free> owned(value);  // sd-bus hands out malloc'd strings
   if (r < 0) throw_bus("read " + std::string(name) + " of unit '" + unit + "'", r, error);
   return owned ? owned.get() : "";

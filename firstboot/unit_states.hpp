@@ -1,7 +1,7 @@
 // Unit states for the status channel, read from systemd over sd-bus
 // (LoadUnit, then the Unit interface's LoadState, ActiveState, SubState and
-// UnitFileState properties), and the clean power-off it can request. The connection goes to systemd's private
-// socket first, as the agent's does, so no dbus-daemon is needed.
+// UnitFileState properties), and the clean power-off it can request. The connection goes to
+// systemd's private socket first, as the agent's does, so no dbus-daemon is needed.
 #pragma once
 
 #include "firstboot/status_port.hpp"

@@ -154,6 +154,11 @@ TEST_CASE("install lays the tarball's tree under /usr/local and the images besid
   CHECK((lstat_path(root + "/usr/local/bin/rke2")->st_mode & 0777) == 0755);
   CHECK(read_file(root + "/usr/local/lib/systemd/system/rke2-server.service")
             .find("ExecStart=/usr/local/bin/rke2 server") != std::string::npos);
+  // systemd's first-boot preset-all must not enable both roles.
+  CHECK(read_file(root + kRke2PresetPath) ==
+        "# kiln: the RKE2 role is enabled by kiln-firstboot, never by presets.\n"
+        "disable rke2-server.service\n"
+        "disable rke2-agent.service\n");
   CHECK(r.lock.at("rke2:rke2.linux-amd64.tar.gz") == s.sha256.at("rke2.linux-amd64.tar.gz"));
   CHECK(r.lock.at("rke2:rke2-images-canal.linux-amd64.tar.zst") ==
         sha256_file(root +

@@ -71,7 +71,7 @@ int on_start(sd_bus_message* m, void* userdata, sd_bus_error* error) {
   return on_unit_job(m, userdata, error, "StartUnit");
 }
 int on_restart(sd_bus_message* m, void* userdata, sd_bus_error* error) {
-  return on_unit_job(m, userdata, error, "ReloadOrTryRestartUnit");
+  return on_unit_job(m, userdata, error, "RestartUnit");
 }
 
 int on_load(sd_bus_message* m, void* userdata, sd_bus_error* /*error*/) {
@@ -96,7 +96,7 @@ const sd_bus_vtable kManager[] = {
     SD_BUS_METHOD("Reload", "", "", on_reload, 0),
     SD_BUS_METHOD("EnableUnitFiles", "asbb", "ba(sss)", on_enable, 0),
     SD_BUS_METHOD("StartUnit", "ss", "o", on_start, 0),
-    SD_BUS_METHOD("ReloadOrTryRestartUnit", "ss", "o", on_restart, 0),
+    SD_BUS_METHOD("RestartUnit", "ss", "o", on_restart, 0),
     SD_BUS_METHOD("LoadUnit", "s", "o", on_load, 0),
     SD_BUS_VTABLE_END,
 };

@@ -1,6 +1,6 @@
 // A stand-in for systemd's manager object, served with sd-bus over one end
 // of a socket pair, so the agent's bus calls (Reload, EnableUnitFiles,
-// StartUnit, ReloadOrTryRestartUnit, LoadUnit + ActiveState) can be checked
+// StartUnit, RestartUnit, LoadUnit + ActiveState) can be checked
 // without a running systemd. It records every call it receives.
 #pragma once
 

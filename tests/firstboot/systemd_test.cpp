@@ -51,7 +51,7 @@ TEST_CASE("SystemdManager speaks the manager's D-Bus API", "[unit]") {
   CHECK(m.enable_unit_files({"rke2-agent.service"}));
   m.reload();
   CHECK(m.start_unit("rke2-agent.service") == "/org/freedesktop/systemd1/job/42");
-  CHECK(m.reload_or_try_restart_unit("systemd-networkd.service") ==
+  CHECK(m.restart_unit("systemd-networkd.service") ==
         "/org/freedesktop/systemd1/job/42");
   fake.active_states({"activating", "active"});
   CHECK(m.active_state("rke2-agent.service") == "activating");
@@ -65,7 +65,7 @@ TEST_CASE("SystemdManager speaks the manager's D-Bus API", "[unit]") {
                             "EnableUnitFiles rke2-agent.service runtime=0 force=0",
                             "Reload",
                             "StartUnit rke2-agent.service replace",
-                            "ReloadOrTryRestartUnit systemd-networkd.service replace",
+                            "RestartUnit systemd-networkd.service replace",
                             "LoadUnit rke2-agent.service",
                             "LoadUnit rke2-agent.service",
                             "EnableUnitFiles rke2-agent.service runtime=0 force=0",
@@ -97,7 +97,7 @@ TEST_CASE("an agent seed starts rke2-agent, without a reload when enabling chang
                                  "StartUnit rke2-agent.service replace"});
 }
 
-TEST_CASE("new unit files reload systemd and new network files reload networkd", "[unit]") {
+TEST_CASE("new unit files reload systemd and new network files restart networkd", "[unit]") {
   test::FakeSystemd fake;
   fake.enable_reports_changes(false);
   Run r =
@@ -108,7 +108,8 @@ TEST_CASE("new unit files reload systemd and new network files reload networkd",
                {}, std::string("version: 2\nethernets:\n  eth0: {dhcp4: true}\n"));
   CHECK(r.code == 0);
   CHECK(fake.calls() ==
-        std::vector<std::string>{"ReloadOrTryRestartUnit systemd-networkd.service replace",
+        std::vector<std::string>{"EnableUnitFiles systemd-networkd.service runtime=0 force=0",
+                                 "RestartUnit systemd-networkd.service replace",
                                  "EnableUnitFiles rke2-server.service runtime=0 force=0", "Reload",
                                  "StartUnit rke2-server.service replace"});
 }
@@ -178,4 +179,24 @@ TEST_CASE("waiting for readiness polls the server's /ping, and an agent's unit s
   CHECK_THROWS_WITH(
       wait_for_server_ready("http://127.0.0.1:1/ping", std::chrono::seconds(1)),
       Catch::Matchers::StartsWith("wait for 'http://127.0.0.1:1/ping': no pong within 1 s ("));
+}
+
+TEST_CASE("network files on an image with networkd disabled enable it before restarting it",
+          "[unit]") {
+  test::FakeSystemd fake;
+  Run r = run_with(fake, kServer, {}, std::string("version: 2\nethernets:\n  eth0: {dhcp4: true}\n"));
+  CHECK(r.code == 0);
+  CHECK(fake.calls() ==
+        std::vector<std::string>{"EnableUnitFiles systemd-networkd.service runtime=0 force=0",
+                                 "Reload", "RestartUnit systemd-networkd.service replace",
+                                 "EnableUnitFiles rke2-server.service runtime=0 force=0", "Reload",
+                                 "StartUnit rke2-server.service replace"});
+  bool found = false;
+  for (const auto& step : r.status["steps"]) {
+    if (step["name"] == "networkd") {
+      found = true;
+      CHECK(step["detail"] == "systemd-networkd.service enabled and restarted");
+    }
+  }
+  CHECK(found);
 }

@@ -200,8 +200,10 @@ TEST_CASE("kiln cluster: a server and an agent from one airgapped image, and a r
   check_reboot(server[1], "server-1", instance["server-1"]);
   check_reboot(agent[1], "agent-1", instance["agent-1"]);
 
-  // The refused node: no role, the one-line error on its console.
-  CHECK(refused[0].at("host") == "bad");
+  // The refused node fails closed: no role, not even its host name (its
+  // data has no users or keys, the only things applied from invalid data),
+  // and the one-line error on its console.
+  CHECK(refused[0].at("host") != "bad");
   CHECK(refused[0].at("firstboot") == "invalid");
   CHECK(refused[0].at("role-state-server") == "inactive");
   CHECK(refused[0].at("role-state-agent") == "inactive");
@@ -228,7 +230,7 @@ TEST_CASE("kiln cluster: a server and an agent from one airgapped image, and a r
              Catch::Contains("unknown key 'no-such-option' in rke2"));
   auto table = test::run_cli({test::bin("kiln"), "cluster", "status", "--dir", dir});
   CHECK(table.exit_code == 0);
-  CHECK_THAT(table.out, Catch::Contains("bad       -       10.77.0.13  running  invalid"));
+  CHECK_THAT(table.out, Catch::Contains("bad       server  10.77.0.13  running  invalid"));
 
   // Nothing the host holds shows the token but the token file and seeds.
   for (const char* node : {"server-1", "agent-1", "bad"}) {

@@ -150,8 +150,10 @@ TEST_CASE("kiln-firstboot applies a CIDATA seed once per instance on a booted im
   copy_disk(rke2_raw(), disk);
   install_firstboot_probe(disk);
 
-  const Instance first{"fb-qemu-1", "fb-node-1", "plain one", "K10firstboot-qemu-token-one"};
-  const Instance second{"fb-qemu-2", "fb-node-2", "plain two", "K10firstboot-qemu-token-two"};
+  // Plain tokens: one in RKE2's K10<ca-hash>::user:password form must
+  // match the cluster CA, which a new cluster-init server does not have yet.
+  const Instance first{"fb-qemu-1", "fb-node-1", "plain one", "firstboot-qemu-token-one"};
+  const Instance second{"fb-qemu-2", "fb-node-2", "plain two", "firstboot-qemu-token-two"};
 
   // Boot 1 applies the seed; the probe reboots; boot 2 has the same seed.
   const std::string seed1 = write_seed(work.path() + "/seed-1", first);
@@ -205,6 +207,6 @@ TEST_CASE("kiln-firstboot applies a CIDATA seed once per instance on a booted im
     CHECK(text.find(second.token) == std::string::npos);
   }
   for (const ProbeReport* r : {&boot1, &boot2, &boot3}) {
-    CHECK(r->status.dump().find("K10firstboot-qemu-token") == std::string::npos);
+    CHECK(r->status.dump().find("firstboot-qemu-token") == std::string::npos);
   }
 }
