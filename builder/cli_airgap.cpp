@@ -13,6 +13,7 @@
 #include "airgap/oci_archive_writer.hpp"
 #include "airgap/pack.hpp"
 #include "airgap/puller.hpp"
+#include "builder/cli_subcommands.hpp"
 #include "builder/commands.hpp"
 #include "builder/inputs.hpp"
 #include "util/args.hpp"
@@ -237,51 +238,17 @@ int run_pack(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
   return 0;
 }
 
-struct Sub {
-  const char* name;
-  const char* summary;
-  int (*run)(const std::vector<std::string>&, const GlobalOptions&);
-};
-
-constexpr Sub kSubs[] = {
+constexpr Subcommand kSubs[] = {
     {"verify", "Verify an RKE2 release artifact directory", run_verify},
     {"ls", "List the images in archives or OCI layouts", run_ls},
     {"pull", "Pull images from registries into an archive", run_pull},
     {"pack", "Pack images into one archive RKE2 imports", run_pack},
 };
 
-std::string airgap_help() {
-  std::string h =
-      "Usage: kiln airgap COMMAND [ARGS...]\n\nRKE2 artifact sets and container "
-      "image archives for disconnected nodes.\n\nCommands:\n";
-  for (const auto& s : kSubs) {
-    std::string left = std::string("  ") + s.name;
-    left.resize(12, ' ');
-    h += left + s.summary + "\n";
-  }
-  return h + "\nRun 'kiln airgap COMMAND --help' for a command's options.\n";
-}
-
 int run_airgap(const std::vector<std::string>& args, const GlobalOptions& g) {
-  if (args.empty()) {
-    throw Error(
-        "kiln airgap: no command given (verify, ls, pull or pack; see 'kiln airgap --help')",
-        kExitUsage);
-  }
-  if (args[0] == "--help" || args[0] == "-h") {
-    out(airgap_help());
-    return 0;
-  }
-  std::vector<std::string> names;
-  for (const auto& s : kSubs) {
-    if (args[0] == s.name) return s.run({args.begin() + 1, args.end()}, g);
-    names.emplace_back(s.name);
-  }
-  std::string hint = closest_match(args[0], names);
-  throw Error("kiln airgap: unknown command '" + args[0] + "'" +
-                  (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
-                  " (see 'kiln airgap --help')",
-              kExitUsage);
+  return run_subcommand(
+      {"airgap", "RKE2 artifact sets and container image archives for disconnected nodes.", kSubs},
+      args, g);
 }
 
 }  // namespace

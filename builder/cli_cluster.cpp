@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "builder/build_context.hpp"
+#include "builder/cli_subcommands.hpp"
 #include "builder/cluster_ops.hpp"
 #include "builder/commands.hpp"
 #include "builder/inputs.hpp"
@@ -194,46 +195,14 @@ int run_down(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
   return 0;
 }
 
-struct Sub {
-  const char* name;
-  const char* summary;
-  int (*run)(const std::vector<std::string>&, const GlobalOptions&);
-};
-
-constexpr Sub kSubs[] = {
+constexpr Subcommand kSubs[] = {
     {"up", "Boot servers and agents from one image on a private network", run_up},
     {"status", "Show each node's first-boot result and role state", run_status},
     {"down", "Power the nodes off and remove their overlays", run_down},
 };
 
 int run_cluster(const std::vector<std::string>& args, const GlobalOptions& g) {
-  if (args.empty()) {
-    throw Error("kiln cluster: no command given (up, status or down; see 'kiln cluster --help')",
-                kExitUsage);
-  }
-  if (args[0] == "--help" || args[0] == "-h") {
-    std::string h =
-        "Usage: kiln cluster COMMAND [ARGS...]\n\nQEMU test clusters of RKE2 nodes.\n\n"
-        "Commands:\n";
-    for (const auto& s : kSubs) {
-      std::string left = std::string("  ") + s.name;
-      left.resize(10, ' ');
-      h += left + s.summary + "\n";
-    }
-    std::fputs((h + "\nRun 'kiln cluster COMMAND --help' for a command's options.\n").c_str(),
-               stdout);
-    return 0;
-  }
-  std::vector<std::string> names;
-  for (const auto& s : kSubs) {
-    if (args[0] == s.name) return s.run({args.begin() + 1, args.end()}, g);
-    names.emplace_back(s.name);
-  }
-  std::string hint = closest_match(args[0], names);
-  throw Error("kiln cluster: unknown command '" + args[0] + "'" +
-                  (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
-                  " (see 'kiln cluster --help')",
-              kExitUsage);
+  return run_subcommand({"cluster", "QEMU test clusters of RKE2 nodes.", kSubs}, args, g);
 }
 
 }  // namespace
