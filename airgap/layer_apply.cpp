@@ -47,7 +47,6 @@ std::string leaf_of(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-
 class LayerApplier {
  public:
   LayerApplier(const std::string& root, const std::string& name, const LayerApplyOptions& o)

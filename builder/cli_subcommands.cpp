@@ -43,8 +43,7 @@ int run_subcommand(const SubcommandGroup& group, const std::vector<std::string>&
   std::vector<std::string> names;
   for (const auto& s : group.subcommands) names.emplace_back(s.name);
   if (args.empty()) {
-    throw Error(shown + ": no command given (" + spoken_list(names) + "; " + see + ")",
-                kExitUsage);
+    throw Error(shown + ": no command given (" + spoken_list(names) + "; " + see + ")", kExitUsage);
   }
   if (args[0] == "--help" || args[0] == "-h") {
     std::fputs(help_text(group).c_str(), stdout);

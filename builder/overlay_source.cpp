@@ -34,7 +34,6 @@ std::string kind_name(mode_t type) {
               kExitInvalid);
 }
 
-
 // Reads `in` to the end, hashing it and copying it to `out` (when >= 0).
 std::string pump(int in, int out, const std::string& in_name, const std::string& out_name) {
   Sha256 h;

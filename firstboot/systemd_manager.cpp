@@ -102,8 +102,8 @@ std::string SystemdManager::start_unit(const std::string& unit, const std::strin
 std::string SystemdManager::restart_unit(const std::string& unit) {
   SdBusError error;
   sd_bus_message* reply_raw = nullptr;
-  int r = sd_bus_call_method(bus_.get(), kService, kPath, kManager, "RestartUnit",
-                             error.get(), &reply_raw, "ss", unit.c_str(), "replace");
+  int r = sd_bus_call_method(bus_.get(), kService, kPath, kManager, "RestartUnit", error.get(),
+                             &reply_raw, "ss", unit.c_str(), "replace");
   SdBusMessagePtr reply(reply_raw);
   if (r < 0) throw_bus("restart unit '" + unit + "'", r, error);
   const char* job = nullptr;

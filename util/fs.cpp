@@ -2,13 +2,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+
+#include <sys/sendfile.h>
 
 #include "util/cancel.hpp"
 #include "util/dir_ptr.hpp"
@@ -41,8 +42,7 @@ std::string read_fd(int fd, std::string_view name, size_t max_bytes) {
     }
     if (n == 0) break;
     if (out.size() + static_cast<size_t>(n) > max_bytes) {
-      throw Error("read '" + std::string(name) + "': file is larger than " +
-                      human_bytes(max_bytes),
+      throw Error("read '" + std::string(name) + "': file is larger than " + human_bytes(max_bytes),
                   1, EFBIG);
     }
     out.append(buf, static_cast<size_t>(n));
@@ -126,7 +126,9 @@ void remove_tree_at(int dirfd, const std::string& name) {
   }
 }
 
-void remove_tree(const std::string& path) { remove_tree_at(AT_FDCWD, path); }
+void remove_tree(const std::string& path) {
+  remove_tree_at(AT_FDCWD, path);
+}
 
 std::vector<std::string> list_dir_at(int dirfd, const std::string& shown) {
   // A fresh open of "." gives the DIR stream its own offset, so the
@@ -250,7 +252,9 @@ TempDir::TempDir(const std::string& parent, std::string_view prefix) {
   path_ = templ;
 }
 
-TempDir::TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+TempDir::TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) {
+  other.path_.clear();
+}
 
 TempDir& TempDir::operator=(TempDir&& other) noexcept {
   if (this != &other) {
@@ -274,6 +278,8 @@ TempDir::~TempDir() {
   }
 }
 
-std::string TempDir::release() { return std::exchange(path_, std::string()); }
+std::string TempDir::release() {
+  return std::exchange(path_, std::string());
+}
 
 }  // namespace kiln

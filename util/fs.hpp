@@ -2,13 +2,13 @@
 // reports failures as "verb 'path': reason".
 #pragma once
 
-#include <sys/stat.h>
-#include <sys/types.h>
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "util/fd.hpp"
 

@@ -51,8 +51,7 @@ TEST_CASE("SystemdManager speaks the manager's D-Bus API", "[unit]") {
   CHECK(m.enable_unit_files({"rke2-agent.service"}));
   m.reload();
   CHECK(m.start_unit("rke2-agent.service") == "/org/freedesktop/systemd1/job/42");
-  CHECK(m.restart_unit("systemd-networkd.service") ==
-        "/org/freedesktop/systemd1/job/42");
+  CHECK(m.restart_unit("systemd-networkd.service") == "/org/freedesktop/systemd1/job/42");
   fake.active_states({"activating", "active"});
   CHECK(m.active_state("rke2-agent.service") == "activating");
   CHECK(m.active_state("rke2-agent.service") == "active");
@@ -184,7 +183,8 @@ TEST_CASE("waiting for readiness polls the server's /ping, and an agent's unit s
 TEST_CASE("network files on an image with networkd disabled enable it before restarting it",
           "[unit]") {
   test::FakeSystemd fake;
-  Run r = run_with(fake, kServer, {}, std::string("version: 2\nethernets:\n  eth0: {dhcp4: true}\n"));
+  Run r =
+      run_with(fake, kServer, {}, std::string("version: 2\nethernets:\n  eth0: {dhcp4: true}\n"));
   CHECK(r.code == 0);
   CHECK(fake.calls() ==
         std::vector<std::string>{"EnableUnitFiles systemd-networkd.service runtime=0 force=0",

@@ -109,11 +109,11 @@ TEST_CASE("kiln run --seed attaches a NoCloud seed the guest's first-boot agent 
   test::write_text(work.path() + "/seed/meta-data", "instance-id: kiln-seed-test\n");
   test::write_text(work.path() + "/seed/user-data", "#cloud-config\nhostname: seeded-node\n");
   std::string console = work.path() + "/console.log";
-  auto r = test::run_cli({test::bin("kiln"), "run", qcow2, "--seed", work.path() + "/seed",
-                          "--marker", "seeded-node login:", "--timeout",
-                          std::to_string(kBootTimeoutSeconds), "--memory", "1536", "--quiet",
-                          "--console-log", console},
-                         {}, kBootTimeoutSeconds + 120);
+  auto r =
+      test::run_cli({test::bin("kiln"), "run", qcow2, "--seed", work.path() + "/seed", "--marker",
+                     "seeded-node login:", "--timeout", std::to_string(kBootTimeoutSeconds),
+                     "--memory", "1536", "--quiet", "--console-log", console},
+                    {}, kBootTimeoutSeconds + 120);
   INFO("node: kiln-default (qcow2); kiln run said: " << r.err << "last console lines:\n"
                                                      << console_tail(console, 30));
   CHECK(r.exit_code == 0);

@@ -5,10 +5,9 @@
 // guests: tests/qemu/cluster-overlay (a TEST-ONLY overlay) adds a unit that
 // checks each node after first boot and prints KILN-CHECK lines on its
 // serial console, then reboots it once to show first boot does not re-run.
-#include <sys/stat.h>
-
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include "builder/qemu_process.hpp"
 #include "tests/qemu/cluster_checks.hpp"
@@ -142,9 +141,27 @@ TEST_CASE("kiln cluster: a server and an agent from one airgapped image, and a r
   test::write_text(bad, kBadUserData);
   const std::string dir = work.path() + "/cluster";
   ClusterGuard guard(dir);
-  auto up = test::run_cli({test::bin("kiln"), "cluster", "up", "--image", image, "--dir", dir,
-                           "--servers", "1", "--agents", "1", "--node", "bad=" + bad, "--memory",
-                           "1024", "--cpus", "1", "--accel", "tcg", "--wait-ready", "--timeout",
+  auto up = test::run_cli({test::bin("kiln"),
+                           "cluster",
+                           "up",
+                           "--image",
+                           image,
+                           "--dir",
+                           dir,
+                           "--servers",
+                           "1",
+                           "--agents",
+                           "1",
+                           "--node",
+                           "bad=" + bad,
+                           "--memory",
+                           "1024",
+                           "--cpus",
+                           "1",
+                           "--accel",
+                           "tcg",
+                           "--wait-ready",
+                           "--timeout",
                            std::to_string(kUpTimeoutSeconds)},
                           {}, kUpTimeoutSeconds + 300);
   INFO("kiln cluster up said:\n" << up.out << up.err);
@@ -153,8 +170,7 @@ TEST_CASE("kiln cluster: a server and an agent from one airgapped image, and a r
   const std::string console_server = node_file(dir, "server-1", "console.log");
   const std::string console_agent = node_file(dir, "agent-1", "console.log");
   const std::string console_bad = node_file(dir, "bad", "console.log");
-  const std::string refusal =
-      bad + ":5:3: unknown key 'no-such-option' in rke2";
+  const std::string refusal = bad + ":5:3: unknown key 'no-such-option' in rke2";
   CHECK_THAT(up.err, Catch::Contains("node 'bad': " + refusal));
   CHECK_THAT(test::first_line(up.err.substr(up.err.find("kiln: error:"))),
              Catch::StartsWith("kiln: error: node 'bad': first boot invalid: "));
@@ -181,8 +197,9 @@ TEST_CASE("kiln cluster: a server and an agent from one airgapped image, and a r
   auto server = read_checks(console_server);
   auto agent = read_checks(console_agent);
   auto refused = read_checks(console_bad);
-  INFO("server-1 console:\n" << console_tail_of(console_server) << "\nagent-1 console:\n"
-                             << console_tail_of(console_agent));
+  INFO("server-1 console:\n"
+       << console_tail_of(console_server) << "\nagent-1 console:\n"
+       << console_tail_of(console_agent));
   REQUIRE(server.size() == 2);
   REQUIRE(agent.size() == 2);
   REQUIRE(refused.size() == 1);
@@ -239,8 +256,8 @@ TEST_CASE("kiln cluster: a server and an agent from one airgapped image, and a r
       CHECK(read_file(node_file(dir, node, f)).find(token) == std::string::npos);
     }
   }
-  for (const std::string& text : {up.out, up.err, status.out, table.out,
-                                  read_file(dir + "/cluster.json")}) {
+  for (const std::string& text :
+       {up.out, up.err, status.out, table.out, read_file(dir + "/cluster.json")}) {
     CHECK(text.find(token) == std::string::npos);
   }
 

@@ -94,13 +94,15 @@ void check_applied(const ProbeReport& r, const Instance& in) {
   CHECK(r.status["instance_id"] == in.id);
   CHECK(r.status["datasource"]["name"] == "nocloud");
   CHECK(r.status["errors"].empty());
-  for (const char* step : {"users", "ssh-keys", "hostname", "write-files", "rke2", "runcmd", "role"})
+  for (const char* step :
+       {"users", "ssh-keys", "hostname", "write-files", "rke2", "runcmd", "role"})
     CHECK(r.step_status(step) == "ok");
   CHECK(r["firstboot-step-events"] == std::to_string(r.status["steps"].size()));
 
   CHECK(r["hostname"] == in.hostname);
   CHECK(r["etc-hostname"] == in.hostname);
-  CHECK_THAT(r["passwd-ops"], Catch::StartsWith("ops:x:") && Catch::EndsWith(":/home/ops:/bin/bash"));
+  CHECK_THAT(r["passwd-ops"],
+             Catch::StartsWith("ops:x:") && Catch::EndsWith(":/home/ops:/bin/bash"));
   // Applying a second instance adds no duplicate account lines.
   CHECK(r["passwd-ops-lines"] == "1");
   CHECK(r["shadow-ops-lines"] == "1");
@@ -157,8 +159,8 @@ TEST_CASE("kiln-firstboot applies a CIDATA seed once per instance on a booted im
 
   // Boot 1 applies the seed; the probe reboots; boot 2 has the same seed.
   const std::string seed1 = write_seed(work.path() + "/seed-1", first);
-  Boot run1 = boot_persistent(disk, work.path() + "/console-1.log", kRunTimeoutSeconds,
-                              {"--seed", seed1});
+  Boot run1 =
+      boot_persistent(disk, work.path() + "/console-1.log", kRunTimeoutSeconds, {"--seed", seed1});
   INFO("node: rke2 image (copy at " << disk << "), first run: kiln run said: " << run1.stderr_text
                                     << "last console lines:\n"
                                     << run1.tail());
@@ -188,10 +190,9 @@ TEST_CASE("kiln-firstboot applies a CIDATA seed once per instance on a booted im
 
   // A seed with a new instance-id (as a cloned disk gets): applied again.
   const std::string seed2 = write_seed(work.path() + "/seed-2", second);
-  Boot run2 = boot_persistent(disk, work.path() + "/console-2.log", kRunTimeoutSeconds,
-                              {"--seed", seed2});
-  INFO("second run: kiln run said: " << run2.stderr_text << "last console lines:\n"
-                                     << run2.tail());
+  Boot run2 =
+      boot_persistent(disk, work.path() + "/console-2.log", kRunTimeoutSeconds, {"--seed", seed2});
+  INFO("second run: kiln run said: " << run2.stderr_text << "last console lines:\n" << run2.tail());
   REQUIRE(run2.exit_code == 0);
   REQUIRE(saw(run2, "done boot=3"));
   ProbeReport boot3 = read_probe_report(disk, 3);
