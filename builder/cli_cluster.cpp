@@ -17,8 +17,6 @@
 namespace kiln {
 namespace {
 
-constexpr auto kKvmProbeBudget = std::chrono::seconds(6);
-
 void add_location_options(ArgParser& p) {
   p.option("name", 0, "NAME", "The cluster's name (default kiln)");
   p.option("dir", 0, "DIR", "The cluster's directory (default ./.kiln-cluster/NAME)");
@@ -103,16 +101,11 @@ std::string name_from_dir(const std::string& dir) {
 }
 
 std::string choose_accel(const ParsedArgs& a) {
-  std::string accel = a.get_or("accel", "");
-  if (accel.empty()) {
-    const char* env = std::getenv("KILN_QEMU_ACCEL");
-    accel = env != nullptr && *env != '\0' ? env : "auto";
-  }
-  if (accel != "auto" && accel != "kvm" && accel != "tcg") {
+  std::string accel = requested_accelerator(a.get_or("accel", ""));
+  if (!is_accelerator_name(accel)) {
     usage("up", "option '--accel' expects auto, kvm or tcg, got '" + accel + "'");
   }
-  if (accel != "auto") return accel;
-  return probe_accelerator(kKvmProbeBudget, path_join(default_cache_dir(), "qemu-accel.json"));
+  return choose_accelerator(accel);
 }
 
 void print_status(const Cluster& c, const std::vector<NodeStatus>& nodes, bool json) {

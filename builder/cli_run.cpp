@@ -24,8 +24,6 @@
 namespace kiln {
 namespace {
 
-constexpr auto kKvmProbeBudget = std::chrono::seconds(6);
-
 ArgParser run_parser() {
   ArgParser p("kiln run", "IMAGE [OPTIONS]",
               "Boot a kiln disk image (raw or qcow2) in QEMU with UEFI firmware. The image is\n"
@@ -64,16 +62,11 @@ ArgParser run_parser() {
 }
 
 std::string choose_accel(const ParsedArgs& a) {
-  std::string accel = a.get_or("accel", "");
-  if (accel.empty()) {
-    const char* env = std::getenv("KILN_QEMU_ACCEL");
-    accel = env != nullptr && *env != '\0' ? env : "auto";
-  }
-  if (accel != "auto" && accel != "kvm" && accel != "tcg") {
+  std::string accel = requested_accelerator(a.get_or("accel", ""));
+  if (!is_accelerator_name(accel)) {
     usage("option '--accel' expects auto, kvm or tcg, got '" + accel + "'");
   }
-  if (accel != "auto") return accel;
-  return probe_accelerator(kKvmProbeBudget, path_join(default_cache_dir(), "qemu-accel.json"));
+  return choose_accelerator(accel);
 }
 
 void check_forward(const std::string& f) {

@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
 #include "builder/build_context.hpp"
+#include "builder/inputs.hpp"
 #include "builder/qemu_process.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
@@ -106,6 +108,22 @@ std::vector<std::string> qemu_argv(const QemuMachine& m) {
   }
   a.insert(a.end(), m.extra_args.begin(), m.extra_args.end());
   return a;
+}
+
+std::string requested_accelerator(const std::string& option_value) {
+  if (!option_value.empty()) return option_value;
+  const char* env = std::getenv("KILN_QEMU_ACCEL");
+  return env != nullptr && *env != '\0' ? env : "auto";
+}
+
+bool is_accelerator_name(const std::string& name) {
+  return name == "auto" || name == "kvm" || name == "tcg";
+}
+
+std::string choose_accelerator(const std::string& requested) {
+  constexpr auto kKvmProbeBudget = std::chrono::seconds(6);
+  if (requested != "auto") return requested;
+  return probe_accelerator(kKvmProbeBudget, path_join(default_cache_dir(), "qemu-accel.json"));
 }
 
 std::string probe_accelerator(std::chrono::milliseconds budget, const std::string& cache_file) {

@@ -54,6 +54,14 @@ std::vector<std::string> qemu_argv(const QemuMachine& m);
 // result is remembered per host boot in `cache_file` (when not empty).
 std::string probe_accelerator(std::chrono::milliseconds budget, const std::string& cache_file);
 
+// What `--accel` asked for: the option's value, else $KILN_QEMU_ACCEL, else
+// "auto". Callers reject anything but auto, kvm and tcg (is_accelerator_name)
+// before choose_accelerator resolves "auto" with a probe cached under the
+// user's kiln cache directory.
+std::string requested_accelerator(const std::string& option_value);
+bool is_accelerator_name(const std::string& name);
+std::string choose_accelerator(const std::string& requested);
+
 // "raw" or "qcow2", from the file's first bytes.
 std::string detect_disk_format(const std::string& path);
 
