@@ -4,6 +4,9 @@
 
 namespace kiln {
 
+// The manifest describes the image, never how this build got there (cache
+// hits, timings): two builds of the same spec and lock must write the same
+// manifest. How a build ran is in the --json event stream.
 nlohmann::json build_manifest(const BuildContext& ctx) {
   const ImageArtifacts& img = ctx.image;
   nlohmann::json m;
@@ -18,8 +21,7 @@ nlohmann::json build_manifest(const BuildContext& ctx) {
   m["boot"] = {{"kernel_version", img.kernel_version},
                {"cmdline", img.cmdline},
                {"uki_path", "/EFI/BOOT/BOOTX64.EFI"},
-               {"stub_sha256", img.stub_sha256},
-               {"initramfs_reused", img.initrd_cached}};
+               {"stub_sha256", img.stub_sha256}};
 
   nlohmann::json parts = nlohmann::json::array();
   for (const PartitionInfo& p : img.partitions) {

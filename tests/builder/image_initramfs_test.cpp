@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "builder/initramfs.hpp"
+#include "builder/manifest.hpp"
 #include "builder/steps.hpp"
 #include "tests/builder/image_fixture.hpp"
 #include "tests/support/test_support.hpp"
@@ -136,6 +137,7 @@ TEST_CASE("the initramfs is made by the image's own tools in a sandbox", "[unit]
 
 TEST_CASE("a second build with unchanged inputs reuses the cached initramfs", "[unit]") {
   std::string first_path;
+  nlohmann::json first_manifest;
   TempDir cache("", "kiln-initramfs-cache");
   for (int round = 0; round < 2; ++round) {
     test::TinyImage t;
@@ -146,9 +148,12 @@ TEST_CASE("a second build with unchanged inputs reuses the cached initramfs", "[
     if (round == 0) {
       CHECK_FALSE(t.ctx->image.initrd_cached);
       first_path = t.ctx->image.initrd_path;
+      first_manifest = build_manifest(*t.ctx);
     } else {
       CHECK(t.ctx->image.initrd_cached);
       CHECK(t.ctx->image.initrd_path == first_path);
+      // A cache hit is how the build ran, not what the image is.
+      CHECK(build_manifest(*t.ctx) == first_manifest);
     }
   }
 }
