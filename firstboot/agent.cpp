@@ -12,6 +12,7 @@
 #include "util/fs.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
+#include "util/sync_batch.hpp"
 
 namespace kiln::firstboot {
 namespace {
@@ -127,6 +128,9 @@ int run_agent(const SeedData& seed, const AgentOptions& o, Reporter& rep) {
     rep.finish("invalid", kExitInvalidData);
     return kExitInvalidData;
   }
+  // One syncfs per file system at the barriers (before each command, with
+  // each progress record, at the end) instead of two fsyncs per file.
+  SyncBatch batch;
   InstanceState state(root, plan.meta.instance_id);
   if (state.was_interrupted())
     rep.warning("resuming an interrupted run of instance " + plan.meta.instance_id);
@@ -168,21 +172,24 @@ int run_agent(const SeedData& seed, const AgentOptions& o, Reporter& rep) {
     return *bus;
   };
   if (o.start) {
+    // One reload, and only for unit files the data wrote: enabling a unit
+    // only adds a .wants symlink, which StartUnit/RestartUnit do not need
+    // loaded (the link serves the next boot), and a reload re-reads every
+    // unit, which costs seconds while the rest of the boot is running.
+    if (ctx.units_changed) {
+      steps.run("daemon-reload", [&] {
+        systemd().reload();
+        return std::string("units reloaded");
+      });
+    }
     if (ctx.network_changed) {
       steps.run("networkd", [&] {
         // The data asked for a network: networkd must run now and on later
         // boots, whatever the image's presets left it as.
         const std::string unit = "systemd-networkd.service";
         bool enabled_now = systemd().enable_unit_files({unit});
-        if (enabled_now) systemd().reload();
         systemd().restart_unit(unit);
         return unit + (enabled_now ? " enabled and" : "") + " restarted";
-      });
-    }
-    if (ctx.units_changed && !c.rke2) {
-      steps.run("daemon-reload", [&] {
-        systemd().reload();
-        return std::string("units reloaded");
       });
     }
   }
@@ -195,8 +202,7 @@ int run_agent(const SeedData& seed, const AgentOptions& o, Reporter& rep) {
       steps.skip("role", "an earlier step failed");
     } else if (steps.run("role",
                          [&] {
-                           bool changed = systemd().enable_unit_files({unit});
-                           if (changed || ctx.units_changed) systemd().reload();
+                           systemd().enable_unit_files({unit});
                            // Queued, not awaited: boot never blocks on the role.
                            std::string job = systemd().start_unit(unit, "replace");
                            rep.set_role(unit, true);
@@ -214,6 +220,9 @@ int run_agent(const SeedData& seed, const AgentOptions& o, Reporter& rep) {
     }
   }
   if (steps.failed()) {
+    // What did get applied is kept; the instance stays unfinished and
+    // is resumed on the next boot.
+    batch.flush();
     rep.finish("failed", kExitRuntime);
     return kExitRuntime;
   }

@@ -4,8 +4,8 @@
 //
 // Step order: users, ssh-keys (first, so an operator can log in whatever
 // fails later), hostname, timezone, network, bootcmd, write-files, rke2,
-// write-files-deferred, runcmd, then systemd (daemon-reload, networkd) and
-// role. runcmd and the role are skipped once a step has failed.
+// write-files-deferred, runcmd, then systemd (daemon-reload only for new
+// unit files, networkd) and role. runcmd and the role are skipped once a step has failed.
 #pragma once
 
 #include <chrono>

@@ -8,6 +8,7 @@
 #include "firstboot/apply_context.hpp"
 #include "util/error.hpp"
 #include "util/subprocess.hpp"
+#include "util/sync_batch.hpp"
 
 namespace kiln::firstboot {
 
@@ -42,6 +43,8 @@ std::string apply_commands(ApplyContext& ctx, const std::string& key) {
     if (ctx.live) o.cwd = "/";
     o.on_output = [&](std::string_view chunk) { ctx.reporter.command_output(item, chunk); };
     RunResult r;
+    // A command sees a durable system: it may reboot the machine at once.
+    sync_barrier();
     try {
       r = run(argv, o);
     } catch (const Error& e) {

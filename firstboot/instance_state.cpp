@@ -6,6 +6,7 @@
 
 #include "firstboot/root_ops.hpp"
 #include "util/error.hpp"
+#include "util/sync_batch.hpp"
 
 namespace kiln::firstboot {
 
@@ -56,6 +57,9 @@ void InstanceState::mark_done(const std::string& item) {
 }
 
 void InstanceState::finish() {
+  // Everything the run wrote is durable before the marker that says so.
+  sync_barrier();
+  ImmediateSync immediate;
   root_.write_file(dir_ + "/complete", std::to_string(std::time(nullptr)) + "\n", 0600);
   root_.write_file(std::string(kStateDir) + "/last-instance", id_ + "\n", 0600);
   root_.remove(dir_ + "/in-progress");
@@ -79,6 +83,10 @@ void InstanceState::load() {
 }
 
 void InstanceState::save() const {
+  // A record of progress is durable at once, and only after what it records:
+  // "done" must never outlive a lost write, or a crash would skip the redo.
+  sync_barrier();
+  ImmediateSync immediate;
   nlohmann::json j = {{"done", done_}, {"pending", pending_}};
   root_.write_file(dir_ + "/progress.json", j.dump() + "\n", 0600);
 }

@@ -10,6 +10,7 @@
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/sync_batch.hpp"
 
 namespace kiln::firstboot {
 namespace {
@@ -51,7 +52,7 @@ void replace_symlink(const RootDir& root, const std::string& rel, const std::str
     ::unlinkat(parent.get(), temp.c_str(), 0);
     throw_errno("rename into place", shown(root, rel), err);
   }
-  if (::fsync(parent.get()) != 0 && errno != EINVAL) throw_errno("fsync", shown(root, rel));
+  sync_directory(parent.get(), shown(root, rel));
 }
 
 void copy_tree_in_root(const RootDir& root, const std::string& from, const std::string& to,

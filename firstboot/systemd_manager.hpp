@@ -21,7 +21,8 @@ class SystemdManager {
   // daemon-reload; returns when systemd has reloaded.
   void reload();
   // EnableUnitFiles(files, runtime=false, force=false); true when it changed
-  // anything (then a reload is due).
+  // anything. Enabling only adds symlinks for later boots: starting the unit
+  // now needs no reload.
   bool enable_unit_files(const std::vector<std::string>& units);
   // StartUnit(unit, mode); returns the job path without waiting for the job.
   std::string start_unit(const std::string& unit, const std::string& mode = "replace");

@@ -1,14 +1,16 @@
 #include "util/atomic_file.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <random>
 
+#include <sys/stat.h>
+
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/sync_batch.hpp"
 
 namespace kiln {
 namespace {
@@ -19,10 +21,6 @@ std::string random_suffix() {
   std::string s(8, 'x');
   for (auto& c : s) c = alphabet[rng() % 36];
   return s;
-}
-
-void fsync_dir(int dirfd, std::string_view name) {
-  if (::fsync(dirfd) != 0 && errno != EINVAL && errno != EROFS) throw_errno("fsync", name);
 }
 
 }  // namespace
@@ -66,9 +64,13 @@ AtomicFile::~AtomicFile() {
   }
 }
 
-void AtomicFile::write(std::string_view data) { write_all(fd_.get(), data, display_); }
+void AtomicFile::write(std::string_view data) {
+  write_all(fd_.get(), data, display_);
+}
 
-void AtomicFile::set_owner(uid_t uid, gid_t gid) { owner_ = {uid, gid}; }
+void AtomicFile::set_owner(uid_t uid, gid_t gid) {
+  owner_ = {uid, gid};
+}
 
 void AtomicFile::commit() {
   if (owner_ && ::fchown(fd_.get(), owner_->first, owner_->second) != 0) {
@@ -76,13 +78,13 @@ void AtomicFile::commit() {
   }
   // After fchown, which clears set-id bits.
   if (::fchmod(fd_.get(), mode_) != 0) throw_errno("chmod", display_);
-  if (::fsync(fd_.get()) != 0) throw_errno("fsync", display_);
+  sync_file(fd_.get(), display_);
   fd_.reset();
   if (::renameat(dir_.get(), temp_name_.c_str(), dir_.get(), name_.c_str()) != 0) {
     throw_errno("rename into place", display_);
   }
   committed_ = true;
-  fsync_dir(dir_.get(), display_);
+  sync_directory(dir_.get(), display_);
 }
 
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
@@ -94,7 +96,7 @@ void write_file_atomic(const std::string& path, std::string_view data, mode_t mo
 void rename_durable(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) throw_errno("rename '" + from + "' to", to);
   UniqueFd dir = open_file(dirname_of(to), O_RDONLY | O_DIRECTORY);
-  fsync_dir(dir.get(), to);
+  sync_directory(dir.get(), to);
 }
 
 }  // namespace kiln

@@ -1,12 +1,13 @@
 // Files that appear whole or not at all: written to a temp file in the same
-// directory, given their mode (and owner), fsynced, then renamed into place.
+// directory, given their mode (and owner), fsynced, then renamed into place
+// (see util/sync_batch.hpp for batching the fsyncs).
 #pragma once
-
-#include <sys/types.h>
 
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <sys/types.h>
 
 #include "util/fd.hpp"
 
@@ -26,7 +27,8 @@ class AtomicFile {
   [[nodiscard]] const std::string& display_name() const { return display_; }
   void write(std::string_view data);
   void set_owner(uid_t uid, gid_t gid);
-  // fchmod, fsync, rename, fsync the directory.
+  // fchmod, fsync, rename, fsync the directory (the fsyncs are left to the
+  // active SyncBatch, if any).
   void commit();
 
  private:

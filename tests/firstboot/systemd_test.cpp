@@ -72,12 +72,12 @@ TEST_CASE("SystemdManager speaks the manager's D-Bus API", "[unit]") {
                         });
 }
 
-TEST_CASE("a valid server seed enables, reloads and starts rke2-server without waiting", "[unit]") {
+TEST_CASE("a valid server seed enables and starts rke2-server, no reload, no waiting", "[unit]") {
   test::FakeSystemd fake;
   Run r = run_with(fake, kServer);
   CHECK(r.code == 0);
   CHECK(fake.calls() ==
-        std::vector<std::string>{"EnableUnitFiles rke2-server.service runtime=0 force=0", "Reload",
+        std::vector<std::string>{"EnableUnitFiles rke2-server.service runtime=0 force=0",
                                  "StartUnit rke2-server.service replace"});
   CHECK(r.status["role"] == nlohmann::json({{"unit", "rke2-server.service"}, {"started", true}}));
   CHECK(r.status["steps"].back()["name"] == "role");
@@ -85,8 +85,7 @@ TEST_CASE("a valid server seed enables, reloads and starts rke2-server without w
         "rke2-server.service enabled and started (/org/freedesktop/systemd1/job/42)");
 }
 
-TEST_CASE("an agent seed starts rke2-agent, without a reload when enabling changed nothing",
-          "[unit]") {
+TEST_CASE("an agent seed enables and starts rke2-agent when enabling changed nothing", "[unit]") {
   test::FakeSystemd fake;
   fake.enable_reports_changes(false);
   Run r = run_with(fake, kAgent);
@@ -96,7 +95,8 @@ TEST_CASE("an agent seed starts rke2-agent, without a reload when enabling chang
                                  "StartUnit rke2-agent.service replace"});
 }
 
-TEST_CASE("new unit files reload systemd and new network files restart networkd", "[unit]") {
+TEST_CASE("new unit files reload systemd once, first; new network files restart networkd",
+          "[unit]") {
   test::FakeSystemd fake;
   fake.enable_reports_changes(false);
   Run r =
@@ -106,11 +106,31 @@ TEST_CASE("new unit files reload systemd and new network files restart networkd"
                    "    content: \"[Service]\\nLimitNOFILE=1048576\\n\"\n",
                {}, std::string("version: 2\nethernets:\n  eth0: {dhcp4: true}\n"));
   CHECK(r.code == 0);
-  CHECK(fake.calls() ==
-        std::vector<std::string>{"EnableUnitFiles systemd-networkd.service runtime=0 force=0",
-                                 "RestartUnit systemd-networkd.service replace",
-                                 "EnableUnitFiles rke2-server.service runtime=0 force=0", "Reload",
-                                 "StartUnit rke2-server.service replace"});
+  CHECK(fake.calls() == std::vector<std::string>{
+                            "Reload", "EnableUnitFiles systemd-networkd.service runtime=0 force=0",
+                            "RestartUnit systemd-networkd.service replace",
+                            "EnableUnitFiles rke2-server.service runtime=0 force=0",
+                            "StartUnit rke2-server.service replace"});
+}
+
+TEST_CASE("unit files without a role are one daemon-reload step; no unit files, no reload",
+          "[unit]") {
+  {
+    test::FakeSystemd fake;
+    Run r = run_with(fake,
+                     "#cloud-config\nwrite_files:\n  - path: /etc/systemd/system/site.service\n"
+                     "    content: \"[Service]\\nExecStart=/bin/true\\n\"\n");
+    CHECK(r.code == 0);
+    CHECK(fake.calls() == std::vector<std::string>{"Reload"});
+    CHECK(r.status["steps"].back()["name"] == "daemon-reload");
+  }
+  {
+    test::FakeSystemd fake;
+    Run r =
+        run_with(fake, "#cloud-config\nwrite_files:\n  - path: /etc/site.conf\n    content: x\n");
+    CHECK(r.code == 0);
+    CHECK(fake.calls().empty());
+  }
 }
 
 TEST_CASE("invalid data never reaches systemd", "[unit]") {
@@ -188,8 +208,8 @@ TEST_CASE("network files on an image with networkd disabled enable it before res
   CHECK(r.code == 0);
   CHECK(fake.calls() ==
         std::vector<std::string>{"EnableUnitFiles systemd-networkd.service runtime=0 force=0",
-                                 "Reload", "RestartUnit systemd-networkd.service replace",
-                                 "EnableUnitFiles rke2-server.service runtime=0 force=0", "Reload",
+                                 "RestartUnit systemd-networkd.service replace",
+                                 "EnableUnitFiles rke2-server.service runtime=0 force=0",
                                  "StartUnit rke2-server.service replace"});
   bool found = false;
   for (const auto& step : r.status["steps"]) {

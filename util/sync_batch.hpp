@@ -1,0 +1,77 @@
+// Durability in batches. On its own, every AtomicFile commit fsyncs the file
+// and then its directory: two disk flushes per file. A program that writes
+// many small files as one unit of work (a first boot writing accounts, keys
+// and configuration) opens a SyncBatch instead: while it is active on this
+// thread, commits skip their fsyncs and note the file system they wrote to,
+// and flush() makes all of it durable with one syncfs(2) per file system.
+// Renames still make each file appear whole; only the moment the files
+// become durable moves, to flush(). Records that must be durable on their
+// own, in order (a "done" marker), go through sync_barrier() and
+// ImmediateSync.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <sys/types.h>
+
+#include "util/fd.hpp"
+
+namespace kiln {
+
+class SyncBatch {
+ public:
+  SyncBatch();
+  // Deactivates the batch without flushing: a batch left by an exception is
+  // unfinished work, and whoever resumes it writes it again.
+  ~SyncBatch();
+  SyncBatch(const SyncBatch&) = delete;
+  SyncBatch& operator=(const SyncBatch&) = delete;
+
+  // syncfs on every file system written to since the last flush. Throws
+  // "sync the file system of 'path': reason".
+  void flush();
+  // Notes that `fd` (a file or directory) has unsynced changes.
+  void defer(int fd, std::string_view display_name);
+  // File systems with changes that flush() will sync.
+  [[nodiscard]] size_t pending_file_systems() const;
+
+  // The batch active on this thread, or nullptr.
+  static SyncBatch* active();
+
+ private:
+  friend class ImmediateSync;
+  struct FileSystem {
+    dev_t dev = 0;
+    UniqueFd fd;
+    std::string display_name;
+    bool dirty = false;
+  };
+  std::vector<FileSystem> file_systems_;
+  SyncBatch* previous_;
+};
+
+// Flushes the active batch, if any: everything written before the barrier
+// is durable before anything written after it.
+void sync_barrier();
+
+// While alive, no batch is active on this thread: each write is durable by
+// itself, as without a batch.
+class ImmediateSync {
+ public:
+  ImmediateSync();
+  ~ImmediateSync();
+  ImmediateSync(const ImmediateSync&) = delete;
+  ImmediateSync& operator=(const ImmediateSync&) = delete;
+
+ private:
+  SyncBatch* saved_;
+};
+
+// What AtomicFile and other writers call after changing a file or a
+// directory's entries: fsync now, or leave it to the active batch.
+void sync_file(int fd, std::string_view display_name);
+void sync_directory(int dirfd, std::string_view display_name);
+
+}  // namespace kiln
