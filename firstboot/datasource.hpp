@@ -53,8 +53,9 @@ std::optional<SeedData> read_cmdline_seed(const std::string& seedfrom,
                                           std::chrono::milliseconds network_budget);
 std::optional<SeedData> read_volume_seed(const std::vector<std::string>& devices);
 std::optional<SeedData> read_configdrive(const std::vector<std::string>& devices);
-// ConfigDrive's layout in a mounted (or plain) directory.
+// ConfigDrive's layout in a mounted (or plain) directory, or in any SeedFiles.
 SeedData read_configdrive_dir(const std::string& dir, const std::string& location);
+SeedData read_configdrive_files(const SeedFiles& files, const std::string& location);
 std::optional<SeedData> read_imds(const std::string& base_url,
                                   std::chrono::milliseconds probe_budget,
                                   std::chrono::milliseconds fetch_budget);

@@ -77,15 +77,15 @@ void parse_meta(const std::string& text, const std::string& name, SeedData& s) {
 
 }  // namespace
 
-SeedData read_configdrive_dir(const std::string& dir, const std::string& location) {
+SeedData read_configdrive_files(const SeedFiles& files, const std::string& location) {
   SeedData s;
   s.source = "configdrive";
   s.location = location;
-  const std::string base = dir + "/openstack/latest/";
+  const std::string base = "openstack/latest/";
   const std::string shown = location + "/openstack/latest/";
   auto read_limited = [&](const std::string& file, size_t limit) -> std::optional<std::string> {
     try {
-      return read_file_if_exists(base + file, limit);
+      return files.read(base + file, limit);
     } catch (const Error& e) {
       if (e.err() != EFBIG) throw;
       problem(s, shown + file, 0, 0, "is larger than " + human_bytes(limit) + " (the limit)");
@@ -100,7 +100,7 @@ SeedData read_configdrive_dir(const std::string& dir, const std::string& locatio
             "missing (a ConfigDrive needs openstack/latest/meta_data.json)");
   }
   if (auto ud = read_limited("user_data", kMaxUserDataBytes)) s.user_data.data = *ud;
-  if (path_exists(base + "network_data.json")) {
+  if (files.exists(base + "network_data.json")) {
     problem(
         s, shown + "network_data.json", 0, 0,
         "is not applied; kiln-firstboot configures the network from NoCloud network-config only",
@@ -109,11 +109,16 @@ SeedData read_configdrive_dir(const std::string& dir, const std::string& locatio
   return s;
 }
 
+SeedData read_configdrive_dir(const std::string& dir, const std::string& location) {
+  return read_configdrive_files(dir_seed_files(dir), location);
+}
+
 std::optional<SeedData> read_configdrive(const std::vector<std::string>& devices) {
   auto volume = find_volume(devices, {"config-2", "CONFIG-2"});
   if (!volume) return std::nullopt;
-  ReadOnlyMount mount(volume->device, volume->type);
-  return read_configdrive_dir(mount.path(), volume->device);
+  return read_seed_volume(*volume, [&](const SeedFiles& files) {
+    return read_configdrive_files(files, volume->device);
+  });
 }
 
 }  // namespace kiln::firstboot

@@ -77,8 +77,8 @@ std::optional<SeedData> read_cmdline_seed(const std::string& seedfrom,
 std::optional<SeedData> read_volume_seed(const std::vector<std::string>& devices) {
   auto volume = find_volume(devices, {"CIDATA", "cidata"});
   if (!volume) return std::nullopt;
-  ReadOnlyMount mount(volume->device, volume->type);
-  SeedData s = read_seed_dir(mount.path(), volume->device);
+  SeedData s = read_seed_volume(
+      *volume, [&](const SeedFiles& files) { return read_seed_files(files, volume->device); });
   s.source = "nocloud";
   s.location = volume->device;
   return s;

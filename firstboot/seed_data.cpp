@@ -10,12 +10,12 @@
 namespace kiln::firstboot {
 namespace {
 
-std::optional<SeedFile> read_one(const std::string& dir, const std::string& display,
+std::optional<SeedFile> read_one(const SeedFiles& files, const std::string& display,
                                  const std::string& file, size_t limit, bool required,
                                  SeedData& seed) {
   const std::string shown = display.empty() ? file : display + "/" + file;
   try {
-    auto data = read_file_if_exists(dir + "/" + file, limit);
+    auto data = files.read(file, limit);
     if (!data) {
       if (required)
         seed.read_problems.push_back(
@@ -33,21 +33,34 @@ std::optional<SeedFile> read_one(const std::string& dir, const std::string& disp
 
 }  // namespace
 
+SeedFiles dir_seed_files(const std::string& dir) {
+  return SeedFiles{
+      .read = [dir](const std::string& rel,
+                    size_t limit) { return read_file_if_exists(dir + "/" + rel, limit); },
+      .exists = [dir](const std::string& rel) { return path_exists(dir + "/" + rel); },
+  };
+}
+
+SeedData read_seed_files(const SeedFiles& files, const std::string& display) {
+  SeedData seed;
+  seed.source = "seed";
+  if (auto ud = read_one(files, display, "user-data", kMaxUserDataBytes, true, seed))
+    seed.user_data = *ud;
+  else
+    seed.user_data.name = display.empty() ? "user-data" : display + "/user-data";
+  seed.meta_data = read_one(files, display, "meta-data", kMaxMetaDataBytes, true, seed);
+  seed.network_config =
+      read_one(files, display, "network-config", kMaxNetworkConfigBytes, false, seed);
+  return seed;
+}
+
 SeedData read_seed_dir(const std::string& dir, const std::string& display) {
   if (!is_directory(dir)) {
     if (!path_exists(dir)) throw_errno("open seed directory", dir, ENOENT);
     throw_errno("open seed directory", dir, ENOTDIR);
   }
-  SeedData seed;
-  seed.source = "seed";
+  SeedData seed = read_seed_files(dir_seed_files(dir), display);
   seed.location = dir;
-  if (auto ud = read_one(dir, display, "user-data", kMaxUserDataBytes, true, seed))
-    seed.user_data = *ud;
-  else
-    seed.user_data.name = display.empty() ? "user-data" : display + "/user-data";
-  seed.meta_data = read_one(dir, display, "meta-data", kMaxMetaDataBytes, true, seed);
-  seed.network_config =
-      read_one(dir, display, "network-config", kMaxNetworkConfigBytes, false, seed);
   return seed;
 }
 

@@ -3,6 +3,7 @@
 // ConfigDrive's JSON or from IMDS). Nothing here is validated yet.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,18 @@ struct SeedData {
   std::optional<std::string> instance_id_override;
   std::optional<std::string> hostname_override;
 };
+
+// The files of a seed, wherever they are: a directory, or a volume read in
+// user space. Paths are relative ("openstack/latest/user_data").
+struct SeedFiles {
+  // nullopt when absent; an Error with EFBIG when larger than `limit`.
+  std::function<std::optional<std::string>(const std::string& rel, size_t limit)> read;
+  std::function<bool(const std::string& rel)> exists;
+};
+SeedFiles dir_seed_files(const std::string& dir);
+
+// A NoCloud seed's files: user-data, meta-data, optional network-config.
+SeedData read_seed_files(const SeedFiles& files, const std::string& display);
 
 // A NoCloud seed directory: user-data, meta-data, optional network-config.
 // `display` prefixes the names diagnostics use ("seed" -> "seed/user-data").

@@ -4,11 +4,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include <sys/mount.h>
 
 #include "util/error.hpp"
+#include "util/log.hpp"
 #include "util/mount_ptr.hpp"
+#include "util/volume_files.hpp"
 
 namespace kiln::firstboot {
 
@@ -49,6 +52,23 @@ ReadOnlyMount::ReadOnlyMount(const std::string& source, const std::string& fstyp
 
 ReadOnlyMount::~ReadOnlyMount() {
   if (mounted_) ::umount2(dir_.path().c_str(), MNT_DETACH);
+}
+
+SeedData read_seed_volume(const VolumeInfo& volume,
+                          const std::function<SeedData(const SeedFiles&)>& read) {
+  std::unique_ptr<ReadOnlyMount> mount;
+  try {
+    mount = std::make_unique<ReadOnlyMount>(volume.device, volume.type);
+  } catch (const Error& e) {
+    if (e.err() != ENODEV && e.err() != EPERM) throw;
+    log_debug(std::string(e.what()) + "; reading the volume without mounting it");
+  }
+  if (mount) return read(dir_seed_files(mount->path()));
+  std::shared_ptr<VolumeFiles> files = open_volume_files(volume.device, volume.type);
+  return read(SeedFiles{
+      .read = [files](const std::string& rel, size_t limit) { return files->read(rel, limit); },
+      .exists = [files](const std::string& rel) { return files->exists(rel); },
+  });
 }
 
 }  // namespace kiln::firstboot

@@ -167,11 +167,8 @@ TEST_CASE("write_seed_image replaces a file whole, and a failure leaves what was
 TEST_CASE("kiln-firstboot's NoCloud source reads kiln's seeds back, in both formats", "[root]") {
   if (!test::enter_root_test_namespace()) return;
   for (const std::string type : {"vfat", "iso9660"}) {
-    INFO(type);
-    if (!kernel_has(type)) {
-      test::skip("this kernel cannot mount " + type);
-      return;
-    }
+    // Mounted, or read in user space where this kernel has no such driver.
+    INFO(type << (kernel_has(type) ? " (mounted)" : " (read without mounting)"));
     TempDir tmp;
     const std::string out = tmp.path() + "/seed.img";
     write_seed_image(kFiles, out, *parse_seed_format(type), 0);

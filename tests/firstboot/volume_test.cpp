@@ -1,6 +1,7 @@
 // Seed volumes: found by label with libblkid, mounted read-only with
-// libmount in a private mount namespace. Images are made the ways users
-// make them: cloud-localds (vfat and iso9660), mkfs.vfat + mtools, xorriso.
+// libmount in a private mount namespace, or read in user space where this
+// kernel cannot mount them. Images are made the ways users make them:
+// cloud-localds (vfat and iso9660), mkfs.vfat + mtools, xorriso.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -112,11 +113,10 @@ TEST_CASE("a volume is mounted read-only in a private namespace and gone afterwa
 
 TEST_CASE("CIDATA volumes from cloud-localds, mkfs.vfat + mtools and xorriso are applied",
           "[root]") {
+  // Mounted where the kernel has the file system, read in user space where
+  // it does not: the outcome is the same.
   if (!test::enter_root_test_namespace()) return;
-  if (!kernel_has("vfat") || !kernel_has("iso9660")) {
-    test::skip("this kernel cannot mount vfat and iso9660");
-    return;
-  }
+  INFO("kernel vfat " << kernel_has("vfat") << ", iso9660 " << kernel_has("iso9660"));
   TempDir tmp;
   for (const auto& [how, image] : make_images(tmp.path())) {
     INFO("seed made by " << how);
@@ -133,10 +133,6 @@ TEST_CASE("CIDATA volumes from cloud-localds, mkfs.vfat + mtools and xorriso are
 
 TEST_CASE("a config-2 volume is read as a ConfigDrive", "[root]") {
   if (!test::enter_root_test_namespace()) return;
-  if (!kernel_has("vfat")) {
-    test::skip("this kernel cannot mount vfat");
-    return;
-  }
   TempDir tmp;
   const std::string img = tmp.path() + "/config2.img";
   test::write_text(tmp.path() + "/meta_data.json", R"({"uuid": "cd-1", "hostname": "cd-node"})");
