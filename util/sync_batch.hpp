@@ -4,10 +4,13 @@
 // and configuration) opens a SyncBatch instead: while it is active on this
 // thread, commits skip their fsyncs and note the file system they wrote to,
 // and flush() makes all of it durable with one syncfs(2) per file system.
-// Renames still make each file appear whole; only the moment the files
-// become durable moves, to flush(). Records that must be durable on their
-// own, in order (a "done" marker), go through sync_barrier() and
-// ImmediateSync.
+// Only the moment the files become durable moves, to flush(): after a crash
+// before it, a file written in the batch may be missing or, where it was new,
+// empty. (On ext4 a rename over an existing file writes the new data out
+// with the rename, so a replaced file is the old one or the new one.) So a
+// batch suits work that is redone when it is not recorded as finished:
+// records that must be durable on their own, in order (a "done" marker), go
+// through sync_barrier() and ImmediateSync.
 #pragma once
 
 #include <string>
