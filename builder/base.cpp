@@ -6,6 +6,7 @@
 #include "builder/base_debian.hpp"
 #include "builder/dpkg_status.hpp"
 #include "builder/inputs.hpp"
+#include "builder/staging.hpp"
 #include "builder/steps.hpp"
 #include "util/archive_extract.hpp"
 #include "util/error.hpp"
@@ -17,6 +18,7 @@ namespace {
 void apply_tarball_base(BuildContext& ctx, const spec::TarballBase& base, StepTimer& timer) {
   const std::string what = "base tarball";
   std::string path = fetch_pinned(ctx, base.source, what, &timer);
+  prepare_staging_tree(ctx, estimated_unpacked_bytes(path), timer);
   ExtractOptions eo;
   eo.skip_unpermitted_devices = ctx.options.rootless;
   eo.on_progress = [&timer](uint64_t done, uint64_t total) { timer.progress(done, total); };
@@ -39,7 +41,7 @@ void run_base_step(BuildContext& ctx) {
   } else {
     const auto& oci = std::get<spec::OciBase>(ctx.spec.base);
     timer.add_field("source", "oci");
-    apply_oci_base(ctx, oci);
+    apply_oci_base(ctx, oci, timer);
     if (ctx.resolved.count("base") == 0) ctx.resolved["base"] = oci.source.sha256;
   }
   ctx.report.packages = read_installed_packages(RootDir(ctx.rootfs_dir));

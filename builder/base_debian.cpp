@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "builder/runtime_libs.hpp"
+#include "builder/staging.hpp"
 #include "util/archive_extract.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
@@ -130,6 +131,7 @@ bool build_debian_base(BuildContext& ctx, const spec::DebianBase& base, StepTime
     rename_durable(temp, cached);
     cleanup.keep();
   }
+  prepare_staging_tree(ctx, estimated_unpacked_bytes(cached), timer);
   ExtractOptions eo;
   eo.skip_unpermitted_devices = ctx.options.rootless;
   eo.on_progress = [&timer](uint64_t done, uint64_t total) { timer.progress(done, total); };

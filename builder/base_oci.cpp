@@ -46,7 +46,7 @@ const airgap::Image& select_image(const airgap::ImageSource& source, const spec:
 
 }  // namespace
 
-void apply_oci_base(BuildContext& ctx, const spec::OciBase& base) {
+void apply_oci_base(BuildContext& ctx, const spec::OciBase& base, StepTimer& timer) {
   std::string path = fetch_pinned(ctx, base.source, "base OCI image");
   with_context("while applying the base OCI image '" + base.source.location + "'", [&] {
     auto source = airgap::open_image_source(path);
@@ -60,6 +60,11 @@ void apply_oci_base(BuildContext& ctx, const spec::OciBase& base) {
       airgap::pump(in, [&](const char* data, size_t n) { out.write(std::string_view(data, n)); });
       out.commit();
     });
+    uint64_t estimate = 0;
+    for (const auto& layer : img.parsed.layers) {
+      estimate += estimated_unpacked_bytes(blobs + "/" + layer.digest.substr(7));
+    }
+    prepare_staging_tree(ctx, estimate, timer);
     airgap::LayerApplyOptions o;
     o.skip_unpermitted_devices = ctx.options.rootless;
     for (size_t i = 0; i < img.parsed.layers.size(); ++i) {

@@ -12,22 +12,24 @@
 
 #include "builder/image_artifacts.hpp"
 #include "builder/spec.hpp"
+#include "builder/staging.hpp"
+#include "util/tmpfs_mount.hpp"
 
 namespace kiln {
 
 // Exit codes of `kiln build` and friends (see main.cpp).
 constexpr int kExitRuntime = 1;
-constexpr int kExitInvalid = 2;         // usage or invalid spec
-constexpr int kExitVerification = 3;    // sha256 or lock mismatch
-constexpr int kExitMissingInput = 4;    // an input that does not exist
-constexpr int kExitToolFailed = 5;      // an external program failed
-constexpr int kExitNoSpace = 6;         // out of disk space
+constexpr int kExitInvalid = 2;       // usage or invalid spec
+constexpr int kExitVerification = 3;  // sha256 or lock mismatch
+constexpr int kExitMissingInput = 4;  // an input that does not exist
+constexpr int kExitToolFailed = 5;    // an external program failed
+constexpr int kExitNoSpace = 6;       // out of disk space
 
 struct BuildOptions {
-  std::string output_dir;  // where raw/qcow2/manifest.json land
-  std::string cache_dir;   // base cache, initramfs cache, downloads
-  bool locked = false;     // fail if anything differs from kiln.lock
-  bool offline = false;    // never touch the network; caches only
+  std::string output_dir;                     // where raw/qcow2/manifest.json land
+  std::string cache_dir;                      // base cache, initramfs cache, downloads
+  bool locked = false;                        // fail if anything differs from kiln.lock
+  bool offline = false;                       // never touch the network; caches only
   std::optional<std::string> rke2_artifacts;  // overrides spec rke2.artifacts
   std::string firstboot_binary;               // the kiln-firstboot to install
   std::string work_parent;                    // where the temp work dir goes
@@ -36,6 +38,9 @@ struct BuildOptions {
   // Running as root of an unprivileged user namespace (rootless build):
   // device nodes cannot be created, so base extraction skips them.
   bool rootless = false;
+  // Where the staging tree lives (builder/staging.hpp). `kiln build`
+  // defaults to auto; a BuildContext made in a test stays on disk.
+  StagingRequest staging{.mode = StagingRequest::Mode::Disk, .memory_limit = std::nullopt};
 };
 
 // What the build report lists (manifest.json carries it).
@@ -52,9 +57,12 @@ using LockEntries = std::map<std::string, std::string>;
 struct BuildContext {
   const spec::ImageSpec& spec;
   BuildOptions options;
-  std::string work_dir;    // private temp dir for this build
-  std::string rootfs_dir;  // the staging tree that becomes the image
-  LockEntries resolved{};  // filled in as inputs are resolved
+  std::string work_dir;  // private temp dir for this build
+  // The staging tree that becomes the image. Its parent directory holds only
+  // it and, from the assemble step on, the state partition's tree; when the
+  // tree is staged in memory, the tmpfs is mounted on that parent.
+  std::string rootfs_dir;
+  LockEntries resolved{};                      // filled in as inputs are resolved
   std::optional<LockEntries> previous_lock{};  // kiln.lock as found
   BuildReport report{};
   std::vector<std::string> extra_cmdline{};  // kernel arguments added by overlays
@@ -68,6 +76,9 @@ struct BuildContext {
   std::vector<RequiredPath> required_paths{};
   // Kernel, initramfs, disk layout and outputs (initramfs/assemble/output).
   ImageArtifacts image{};
+  // The tmpfs holding rootfs_dir's parent when the tree is staged in memory.
+  // Declared after work_dir's owner in run_build, so it is unmounted first.
+  std::optional<TmpfsMount> staging_mount{};
 };
 
 }  // namespace kiln

@@ -12,6 +12,7 @@
 #include "builder/pipeline.hpp"
 #include "builder/rootless.hpp"
 #include "builder/spec_parse.hpp"
+#include "builder/staging.hpp"
 #include "util/args.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -34,7 +35,10 @@ ArgParser build_parser() {
            "RKE2 release artifact directory (overrides rke2.artifacts)");
   p.option("firstboot-binary", 0, "FILE", "kiln-firstboot to install (default: beside kiln)");
   p.option("lock", 0, "FILE", "Lock file (default: kiln.lock beside the spec)");
-  p.flag("keep-work", 0, "Keep the work directory for debugging");
+  p.flag("keep-work", 0, "Keep the work directory for debugging (stages on disk)");
+  p.option("staging", 0, "MODE",
+           "Where the staging tree lives: auto (in memory when it fits, the default), disk,\n"
+           "memory, or memory:SIZE (in memory, at most SIZE)");
   p.epilog(
       "The cache defaults to $XDG_CACHE_HOME/kiln when that is set; $KILN_FIRSTBOOT_BINARY\n"
       "overrides the kiln-firstboot beside kiln; the embedded spec's lock file goes in the\n"
@@ -107,6 +111,12 @@ int run_build_command(const std::vector<std::string>& args, const GlobalOptions&
   o.locked = a.has("locked");
   o.offline = a.has("offline");
   o.keep_work = a.has("keep-work");
+  o.staging = parse_staging(a.get_or("staging", "auto"));
+  if (o.keep_work && o.staging.mode == StagingRequest::Mode::Memory) {
+    throw Error("--keep-work keeps the staging tree, which needs it on disk: drop --staging " +
+                    *a.get("staging"),
+                kExitInvalid);
+  }
   if (auto dir = a.get("rke2-artifacts")) {
     o.rke2_artifacts = absolute_path(*dir);
     if (!is_directory(*o.rke2_artifacts)) {

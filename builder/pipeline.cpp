@@ -164,7 +164,7 @@ void run_build(const spec::ImageSpec& spec, BuildOptions options) {
     BuildContext ctx{.spec = spec,
                      .options = options,
                      .work_dir = work.path(),
-                     .rootfs_dir = work.path() + "/rootfs"};
+                     .rootfs_dir = work.path() + "/stage/rootfs"};
     mkdir_p(ctx.rootfs_dir, 0755);
     LockGuard lock(ctx, read_lock_file(options.lock_file));
     ctx.previous_lock = lock.previous();
@@ -177,6 +177,10 @@ void run_build(const spec::ImageSpec& spec, BuildOptions options) {
     };
     try {
       run_steps(ctx, lock);
+    } catch (Error& e) {
+      if (auto hint = staging_full_hint(ctx); hint && out_of_space(e)) e.add_context(*hint);
+      keep_if_asked();
+      throw;
     } catch (...) {
       keep_if_asked();
       throw;

@@ -117,8 +117,10 @@ void run_assemble_step(BuildContext& ctx) {
   mkdir_p(dir, 0700);
   std::string log = path_join(dir, "assemble.log");
 
-  // The state partition's tree first: the root file system is the rest.
-  img.state_dir = path_join(ctx.work_dir, "state");
+  // The state partition's tree first: the root file system is the rest. It
+  // goes beside the staging tree, on the same file system (a tmpfs when the
+  // tree is staged in memory), so /var moves over by rename.
+  img.state_dir = path_join(dirname_of(ctx.rootfs_dir), "state");
   with_context("while splitting /var off the image",
                [&] { split_state_tree(ctx.rootfs_dir, img.state_dir); });
 

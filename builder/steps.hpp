@@ -4,13 +4,15 @@
 #pragma once
 
 #include "builder/build_context.hpp"
+#include "util/log.hpp"
 
 namespace kiln {
 
 // base: fills ctx.rootfs_dir from the spec's base (debian / tarball / oci).
 void run_base_step(BuildContext& ctx);
-// The OCI-archive flavour of the base step (layers applied with whiteouts).
-void apply_oci_base(BuildContext& ctx, const spec::OciBase& base);
+// The OCI-archive flavour of the base step (layers applied with whiteouts);
+// `timer` is the base step's, which gets the staging fields.
+void apply_oci_base(BuildContext& ctx, const spec::OciBase& base, StepTimer& timer);
 // overlays: built-in and user overlays in spec order, then file attributes.
 void run_overlay_step(BuildContext& ctx);
 // pins: verified binaries installed at their destinations.

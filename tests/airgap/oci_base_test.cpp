@@ -119,17 +119,18 @@ TEST_CASE("apply_oci_base unpacks the chosen image of a docker-archive", "[unit]
                        {{{"example.com/base:1"}, {base, top}}, {{"example.com/other:1"}, {other}}});
 
   spec::ImageSpec spec = oci_spec(path, "example.com/base:1");
+  StepTimer timer("base");
   BuildContext ctx{spec, {}, tmp.path() + "/work", tmp.path() + "/root", {}, {}, {}, {}};
   mkdir_p(ctx.work_dir);
   mkdir_p(ctx.rootfs_dir);
-  apply_oci_base(ctx, std::get<spec::OciBase>(spec.base));
+  apply_oci_base(ctx, std::get<spec::OciBase>(spec.base), timer);
   CHECK(list_tree(ctx.rootfs_dir) == std::vector<std::string>{"etc/os-release", "usr/bin/tool"});
   CHECK(ctx.resolved.at("base") == sha256_file(path));
   CHECK(list_dir(ctx.work_dir).empty());
 
   spec::ImageSpec unnamed = oci_spec(path);
   BuildContext c2{unnamed, {}, tmp.path() + "/work", tmp.path() + "/root2", {}, {}, {}, {}};
-  CHECK_THROWS_WITH(apply_oci_base(c2, std::get<spec::OciBase>(unnamed.base)),
+  CHECK_THROWS_WITH(apply_oci_base(c2, std::get<spec::OciBase>(unnamed.base), timer),
                     "base image '" + path +
                         "' holds 2 images; choose one with base.oci.image, "
                         "while applying the base OCI image '" +
@@ -137,7 +138,7 @@ TEST_CASE("apply_oci_base unpacks the chosen image of a docker-archive", "[unit]
   spec::ImageSpec missing = oci_spec(path, "example.com/nope:1");
   BuildContext c3{missing, {}, tmp.path() + "/work", tmp.path() + "/root3", {}, {}, {}, {}};
   CHECK_THROWS_WITH(
-      apply_oci_base(c3, std::get<spec::OciBase>(missing.base)),
+      apply_oci_base(c3, std::get<spec::OciBase>(missing.base), timer),
       "base image '" + path +
           "' has no image 'example.com/nope:1' (it has: "
           "example.com/base:1, example.com/other:1), while applying the base OCI image '" +

@@ -89,38 +89,54 @@ TEST_CASE("a non-root kiln build runs as root of a user namespace with subordina
   REQUIRE(::chown(dir.c_str(), kTestUid, kTestUid) == 0);
   REQUIRE(::chown(tar.c_str(), kTestUid, kTestUid) == 0);
 
-  const std::string log = scratch.path() + "/stderr";
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    ::dup2(fd, 2);
-    ::dup2(fd, 1);
-    if (::chdir(dir.c_str()) != 0 || ::setgroups(0, nullptr) != 0 ||
-        ::setresgid(kTestUid, kTestUid, kTestUid) != 0 ||
-        ::setresuid(kTestUid, kTestUid, kTestUid) != 0) {
-      ::_exit(120);
+  // Runs kiln build as the test user; its exit status and stdout+stderr.
+  auto build_as_user = [&](const std::vector<std::string>& global,
+                           const std::vector<std::string>& extra) {
+    const std::string log = scratch.path() + "/stderr";
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      ::dup2(fd, 2);
+      ::dup2(fd, 1);
+      if (::chdir(dir.c_str()) != 0 || ::setgroups(0, nullptr) != 0 ||
+          ::setresgid(kTestUid, kTestUid, kTestUid) != 0 ||
+          ::setresuid(kTestUid, kTestUid, kTestUid) != 0) {
+        ::_exit(120);
+      }
+      std::vector<std::string> args{test::bin("kiln")};
+      args.insert(args.end(), global.begin(), global.end());
+      for (const char* a : {"build", "spec.yaml", "-o", "out", "--cache-dir"}) args.push_back(a);
+      args.push_back(dir + "/cache");
+      args.insert(args.end(), extra.begin(), extra.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      const char* envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/nonexistent", nullptr};
+      ::execve(argv[0], argv.data(), const_cast<char**>(envp));
+      ::_exit(127);
     }
-    std::string kiln = test::bin("kiln");
-    std::string cache = dir + "/cache";
-    const char* argv[] = {kiln.c_str(),  "build",       "spec.yaml",   "-o",   "out",
-                          "--cache-dir", cache.c_str(), "--keep-work", nullptr};
-    const char* envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/nonexistent", nullptr};
-    ::execve(argv[0], const_cast<char**>(argv), const_cast<char**>(envp));
-    ::_exit(127);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  const std::string err = read_file(log);
-  INFO(err);
-  if (err.find("cannot create a user namespace") != std::string::npos) {
+    int status = 0;
+    if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) {
+      return std::pair<int, std::string>{-1, ""};
+    }
+    return std::pair<int, std::string>{WEXITSTATUS(status), read_file(log)};
+  };
+
+  // In memory: the tmpfs is mounted inside the user namespace.
+  auto [mem_status, mem_out] = build_as_user({"--json"}, {"--staging", "memory"});
+  INFO(mem_out);
+  if (mem_out.find("cannot create a user namespace") != std::string::npos) {
     test::skip("unprivileged user namespaces are disabled here");
     return;
   }
+  CHECK(mem_status == 4);
+  CHECK(mem_out.find("\"staging\":\"memory\"") != std::string::npos);
+
+  auto [exit_status, err] = build_as_user({}, {"--keep-work"});
+  INFO(err);
   // The fake image has no libraries, so the build stops at the firstboot
   // step; everything before it ran as namespace root.
-  CHECK(WEXITSTATUS(status) == 4);
+  CHECK(exit_status == 4);
   CHECK(err.find("kiln: error: the image lacks '/lib64/ld-linux-x86-64.so.2', the dynamic loader "
                  "kiln-firstboot needs\n") != std::string::npos);
   CHECK_FALSE(path_exists(dir + "/out"));
@@ -130,7 +146,7 @@ TEST_CASE("a non-root kiln build runs as root of a user namespace with subordina
     if (name.starts_with(".kiln-work")) work = dir + "/" + name;
   }
   REQUIRE_FALSE(work.empty());
-  const std::string root = work + "/rootfs";
+  const std::string root = work + "/stage/rootfs";
   // Namespace ids 1.. map onto the subordinate range; 0 onto the user.
   auto st = lstat_path(root + "/var/lib/app/state");
   REQUIRE(st);

@@ -1,7 +1,5 @@
 #include "tests/support/test_support.hpp"
 
-#include <sched.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,6 +9,7 @@
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/subprocess.hpp"
+#include "util/tmpfs_mount.hpp"
 
 #ifndef KILN_TEST_BIN_DIR
 #error "KILN_TEST_BIN_DIR must be defined"
@@ -89,10 +88,7 @@ bool enter_root_test_namespace() {
     skip("needs root");
     return false;
   }
-  if (::unshare(CLONE_NEWNS) != 0) throw_errno("unshare", "mount namespace");
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    throw_errno("make private", "/");
-  }
+  enter_private_mount_namespace();
   return true;
 }
 
