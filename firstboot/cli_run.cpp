@@ -1,5 +1,6 @@
 // kiln-firstboot run: what the unit runs at boot. Probes the datasources,
 // applies the first one with data once per instance, starts the role.
+#include <chrono>
 #include <cstdio>
 
 #include "firstboot/cli_common.hpp"
@@ -73,9 +74,17 @@ int run_run(const std::vector<std::string>& args, const GlobalOptions& global) {
   Reporter reporter({status_path(a, o.root), !a.has("no-journal")});
   reporter.notify_status("looking for cloud-init data");
   ProbeResult found;
+  const auto probe_start = std::chrono::steady_clock::now();
+  auto record_probe_time = [&] {
+    reporter.set_probe_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - probe_start)
+                              .count());
+  };
   try {
     found = probe_datasources(p);
+    record_probe_time();
   } catch (Error& e) {
+    record_probe_time();
     reporter.error(e.what());
     reporter.finish(e.exit_code() == kExitInvalidData ? "invalid" : "failed", e.exit_code());
     throw;

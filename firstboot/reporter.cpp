@@ -143,6 +143,7 @@ void Reporter::write_status() const {
       {"errors", errors_},
       {"result", result_},
   };
+  if (probe_ms_ >= 0) status["probe_ms"] = probe_ms_;
   if (exit_code_ >= 0) {
     status["exit_code"] = exit_code_;
     status["finished_at"] = finished_at_;

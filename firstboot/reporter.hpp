@@ -32,6 +32,8 @@ class Reporter {
 
   void set_datasource(const std::string& source, const std::string& location);
   void set_instance(const std::string& id);
+  // How long finding the data took (every source tried, the seed read).
+  void set_probe_ms(long long ms) { probe_ms_ = ms; }
   void step(const StepRecord& record);
   void warning(const std::string& message);
   void error(const std::string& message);
@@ -58,6 +60,7 @@ class Reporter {
   std::string source_;
   std::string location_;
   std::string instance_id_;
+  long long probe_ms_ = -1;
   std::vector<StepRecord> steps_;
   std::vector<std::string> warnings_;
   std::vector<std::string> errors_;

@@ -84,6 +84,10 @@ TEST_CASE("a file seed on the kernel command line, with h= overriding the host n
   auto s = status_of(root);
   CHECK(s["datasource"] ==
         nlohmann::json({{"name", "cmdline"}, {"location", "file://" + tmp.path() + "/seed/"}}));
+  // Finding the data is timed on its own, inside the run's total.
+  REQUIRE(s["probe_ms"].is_number_integer());
+  CHECK(s["probe_ms"].get<long long>() >= 0);
+  CHECK(s["probe_ms"].get<long long>() <= s["duration_ms"].get<long long>());
 }
 
 TEST_CASE("an http seed on the kernel command line is fetched over HTTP", "[unit]") {
@@ -267,6 +271,7 @@ TEST_CASE("no datasource: exit 3, nothing applied, the status says what was trie
   CHECK(r.out == "kiln-firstboot: no datasource had data; nothing applied\n");
   auto s = status_of(root);
   CHECK(s["result"] == "no-datasource");
+  CHECK(s["probe_ms"].is_number_integer());
   CHECK(s["exit_code"] == 3);
   CHECK(s["warnings"] == nlohmann::json::array({"cmdline: no ds=nocloud", "imds: not EC2",
                                                 "seed: no /usr/lib/kiln/seed"}));
