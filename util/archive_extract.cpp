@@ -36,13 +36,6 @@ class CwdGuard {
   UniqueFd saved_;
 };
 
-std::string member_key(std::string_view name) {
-  while (name.starts_with("./")) name.remove_prefix(2);
-  while (name.starts_with("/")) name.remove_prefix(1);
-  std::string n = normalize_path(name);
-  return n == "." ? "" : n;
-}
-
 // A disk-side failure: libarchive's words plus the errno's, which carry what
 // a user can act on ("No space left on device").
 [[noreturn]] void disk_failure(struct archive* a, std::string_view verb, const std::string& path) {
@@ -74,6 +67,13 @@ void use_utf8_ctype() {
 }
 
 }  // namespace
+
+std::string archive_member_key(std::string_view name) {
+  while (name.starts_with("./")) name.remove_prefix(2);
+  while (name.starts_with("/")) name.remove_prefix(1);
+  std::string n = normalize_path(name);
+  return n == "." ? "" : n;
+}
 
 ArchivePtr open_archive_file(const std::string& path, ArchiveFormats formats) {
   use_utf8_ctype();
@@ -161,7 +161,7 @@ ExtractStats extract_tree(const std::string& archive, const std::string& dest,
 
 bool extract_member(const std::string& archive, const std::string& member, int out_fd,
                     std::string_view out_name) {
-  std::string want = member_key(member);
+  std::string want = archive_member_key(member);
   // A hard link's data lives in the entry it links to; follow a few.
   for (int hops = 0; hops < 8; ++hops) {
     ArchivePtr a = open_archive_file(archive, ArchiveFormats::TarOrZip);
@@ -174,9 +174,9 @@ bool extract_member(const std::string& archive, const std::string& member, int o
       if (rc != ARCHIVE_OK) {
         archive_check(a.get(), rc < ARCHIVE_WARN ? rc : ARCHIVE_FATAL, "read archive", archive);
       }
-      if (member_key(entry_name(entry)) != want) continue;
+      if (archive_member_key(entry_name(entry)) != want) continue;
       if (const char* hl = archive_entry_hardlink(entry); hl != nullptr) {
-        link_target = member_key(hl);
+        link_target = archive_member_key(hl);
         break;
       }
       if (archive_entry_filetype(entry) != AE_IFREG) {

@@ -46,6 +46,10 @@ struct ExtractStats {
 ExtractStats extract_tree(const std::string& archive, const std::string& dest,
                           const ExtractOptions& options = {});
 
+// A member name as the relative path it stands for: "./a//b/" and "/a/b"
+// are both "a/b"; the root is "".
+std::string archive_member_key(std::string_view name);
+
 // Streams the regular-file member `member` ("./" prefixes ignored) into
 // `out_fd`. Returns false when the archive has no such member.
 bool extract_member(const std::string& archive, const std::string& member, int out_fd,

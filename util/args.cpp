@@ -38,7 +38,8 @@ std::optional<long long> ParsedArgs::get_int(const std::string& name, long long 
   }
   if (!ok || used != v->size() || n < min || n > max) {
     throw Error(program_ + ": option '--" + name + "' expects an integer from " +
-                    std::to_string(min) + " to " + std::to_string(max) + ", got '" + *v + "'",
+                    std::to_string(min) + " to " + std::to_string(max) + ", got '" + *v +
+                    "' (see '" + program_ + " --help')",
                 kExitUsage);
   }
   return n;

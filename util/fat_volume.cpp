@@ -32,16 +32,6 @@ bool power_of_two(uint32_t v) {
   return v != 0 && (v & (v - 1)) == 0;
 }
 
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_lower(x) == ascii_lower(y);
-         });
-}
-
 void append_utf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);
@@ -84,7 +74,7 @@ std::string short_name(const uint8_t* e) {
     std::string s(reinterpret_cast<const char*>(e + from), len);
     if (from == 0 && static_cast<uint8_t>(s[0]) == 0x05) s[0] = static_cast<char>(0xE5);
     while (!s.empty() && s.back() == ' ') s.pop_back();
-    if (lower) std::transform(s.begin(), s.end(), s.begin(), ascii_lower);
+    if (lower) s = ascii_lower(s);
     return s;
   };
   std::string base = part(0, 8, (e[12] & 0x08) != 0);
@@ -295,7 +285,7 @@ std::optional<FatVolume::Entry> FatVolume::lookup(std::string_view path) {
     if (!current->directory) return std::nullopt;
     auto entries = list_directory(at_root ? nullptr : &*current);
     auto it = std::find_if(entries.begin(), entries.end(),
-                           [&](const Entry& e) { return same_name(e.name, part); });
+                           [&](const Entry& e) { return iequals_ascii(e.name, part); });
     if (it == entries.end()) return std::nullopt;
     current = *it;
     at_root = false;

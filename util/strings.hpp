@@ -13,6 +13,11 @@ std::string_view trim(std::string_view s);
 bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
 
+// ASCII-only case folding, the same in every locale (FAT and ISO 9660 names).
+char ascii_lower(char c);
+std::string ascii_lower(std::string_view s);
+bool iequals_ascii(std::string_view a, std::string_view b);
+
 // Levenshtein distance, for "did you mean" hints.
 size_t edit_distance(std::string_view a, std::string_view b);
 // The candidate closest to `word`, or "" when none is close enough to suggest.

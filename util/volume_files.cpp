@@ -1,9 +1,9 @@
 #include "util/volume_files.hpp"
 
-#include <algorithm>
 #include <cerrno>
 #include <functional>
 
+#include "util/archive_extract.hpp"
 #include "util/archive_ptr.hpp"
 #include "util/error.hpp"
 #include "util/fat_volume.hpp"
@@ -13,15 +13,9 @@
 namespace kiln {
 namespace {
 
+// ISO 9660 names compare without case (Joliet and Rock Ridge keep it).
 std::string name_key(std::string_view name) {
-  while (name.starts_with("./")) name.remove_prefix(2);
-  while (name.starts_with("/")) name.remove_prefix(1);
-  while (name.ends_with("/")) name.remove_suffix(1);
-  std::string key(name);
-  std::transform(key.begin(), key.end(), key.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return key;
+  return ascii_lower(archive_member_key(name));
 }
 
 class FatFiles final : public VolumeFiles {

@@ -159,7 +159,7 @@ TEST_CASE("kiln run: bad input is one line with a distinct exit code", "[unit]")
   CHECK(mem.exit_code == 2);
   CHECK(mem.err ==
         "kiln run: option '--memory' expects an integer from 256 to 1048576, got "
-        "'lots'\n");
+        "'lots' (see 'kiln run --help')\n");
   auto size = kiln_run({d.path() + "/disk.raw", "--disk-size", "big"});
   CHECK(size.exit_code == 2);
   CHECK(size.err ==

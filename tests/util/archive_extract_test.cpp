@@ -105,6 +105,15 @@ TEST_CASE("extract_member streams one member, following hard links", "[unit]") {
                     "extract 'pkg/link' from '" + tar + "': not a regular file");
 }
 
+TEST_CASE("member names compare as the relative paths they stand for", "[unit]") {
+  CHECK(archive_member_key("./etc/passwd") == "etc/passwd");
+  CHECK(archive_member_key("/etc//passwd") == "etc/passwd");
+  CHECK(archive_member_key("././usr/bin/") == "usr/bin");
+  CHECK(archive_member_key("./") == "");
+  CHECK(archive_member_key("/") == "");
+  CHECK(archive_member_key("a/./b") == "a/b");
+}
+
 TEST_CASE("a truncated archive is an error naming it", "[unit]") {
   TempDir dir;
   const std::string tar = dir.path() + "/t.tar";

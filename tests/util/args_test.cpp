@@ -48,7 +48,8 @@ TEST_CASE("misuse is one line with a hint and exit code 2", "[unit]") {
 TEST_CASE("integer options are range-checked", "[unit]") {
   ParsedArgs a = parser().parse({"s", "--memory", "lots"});
   CHECK_THROWS_WITH(a.get_int("memory", 128, 65536),
-                    "kiln build: option '--memory' expects an integer from 128 to 65536, got 'lots'");
+                    "kiln build: option '--memory' expects an integer from 128 to 65536, got "
+                    "'lots' (see 'kiln build --help')");
 }
 
 TEST_CASE("a help request is reported, not treated as an error", "[unit]") {

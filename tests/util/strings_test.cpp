@@ -17,3 +17,13 @@ TEST_CASE("string helpers", "[unit]") {
   CHECK(human_duration_ms(12300) == "12.3 s");
   CHECK(human_duration_ms(125000) == "2 min 05 s");
 }
+
+TEST_CASE("ASCII case folding ignores the locale and leaves other bytes alone", "[unit]") {
+  CHECK(ascii_lower("USER-Data.TXT") == "user-data.txt");
+  CHECK(ascii_lower("\xc3\x89t\xc3\xa9") == "\xc3\x89t\xc3\xa9");  // UTF-8 "Été" unchanged
+  CHECK(ascii_lower('Q') == 'q');
+  CHECK(ascii_lower('@') == '@');
+  CHECK(iequals_ascii("META-DATA", "meta-data"));
+  CHECK_FALSE(iequals_ascii("meta-data", "meta-dat"));
+  CHECK_FALSE(iequals_ascii("\xc3\x89", "\xc3\xa9"));
+}
