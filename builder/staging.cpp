@@ -14,6 +14,7 @@
 #include "util/log.hpp"
 #include "util/meminfo.hpp"
 #include "util/strings.hpp"
+#include "util/mount_namespace.hpp"
 #include "util/tmpfs_mount.hpp"
 
 namespace kiln {

@@ -1,7 +1,5 @@
 #include "firstboot/volume_mount.hpp"
 
-#include <sched.h>
-
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -10,24 +8,22 @@
 
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/mount_namespace.hpp"
 #include "util/mount_ptr.hpp"
 #include "util/volume_files.hpp"
 
 namespace kiln::firstboot {
 
-void enter_private_mount_namespace() {
+void enter_seed_mount_namespace() {
   static bool entered = false;
   if (entered) return;
-  if (::unshare(CLONE_NEWNS) != 0)
-    throw_errno("enter a private mount namespace for", "the seed volume");
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-    throw_errno("make private", "/");
+  enter_private_mount_namespace();
   entered = true;
 }
 
 ReadOnlyMount::ReadOnlyMount(const std::string& source, const std::string& fstype)
     : dir_("", "kiln-seed") {
-  enter_private_mount_namespace();
+  enter_seed_mount_namespace();
   MntContextPtr cxt(mnt_new_context());
   if (!cxt) throw Error("mount '" + source + "': out of memory");
   mnt_context_set_source(cxt.get(), source.c_str());

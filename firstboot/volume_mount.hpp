@@ -15,8 +15,8 @@
 namespace kiln::firstboot {
 
 // Moves this process into its own mount namespace with private propagation
-// (once; later calls do nothing).
-void enter_private_mount_namespace();
+// (once; later calls do nothing), so seed mounts are seen by nobody else.
+void enter_seed_mount_namespace();
 
 class ReadOnlyMount {
  public:

@@ -1,7 +1,6 @@
 #include "util/tmpfs_mount.hpp"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,15 +13,6 @@
 #include "util/fd.hpp"
 
 namespace kiln {
-
-void enter_private_mount_namespace() {
-  if (::unshare(CLONE_NEWNS) != 0) throw_errno("unshare", "mount namespace");
-  // Without this, mounts made under a shared mount (systemd makes / shared)
-  // would show up in the namespace the process came from.
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    throw_errno("make private", "/");
-  }
-}
 
 TmpfsMount TmpfsMount::mount(const std::string& path, uint64_t size_bytes) {
   const std::string data = "size=" + std::to_string(size_bytes) + ",mode=0755,uid=0,gid=0";

@@ -1,7 +1,7 @@
-// A tmpfs mounted for the life of one object, in a mount namespace of the
-// process's own, so that nothing outside sees it and a crash cannot leak it:
-// the kernel drops the file system when the last process in the namespace
-// exits.
+// A tmpfs mounted for the life of one object. Mounted in a mount namespace
+// of the process's own (util/mount_namespace.hpp), nothing outside sees it
+// and a crash cannot leak it: the kernel drops the file system when the last
+// process in the namespace exits.
 #pragma once
 
 #include <cstdint>
@@ -9,12 +9,6 @@
 #include <string_view>
 
 namespace kiln {
-
-// Moves the calling process into a new mount namespace whose mounts do not
-// propagate back (MS_PRIVATE). Call it while the process has one thread:
-// unshare(2) changes only the calling thread's view. Throws on failure
-// (EPERM without CAP_SYS_ADMIN, for example).
-void enter_private_mount_namespace();
 
 class TmpfsMount {
  public:

@@ -9,7 +9,7 @@
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/subprocess.hpp"
-#include "util/tmpfs_mount.hpp"
+#include "util/mount_namespace.hpp"
 
 #ifndef KILN_TEST_BIN_DIR
 #error "KILN_TEST_BIN_DIR must be defined"
