@@ -13,8 +13,8 @@
 #include "util/fs.hpp"
 #include "util/log.hpp"
 #include "util/meminfo.hpp"
-#include "util/strings.hpp"
 #include "util/mount_namespace.hpp"
+#include "util/strings.hpp"
 #include "util/tmpfs_mount.hpp"
 
 namespace kiln {
