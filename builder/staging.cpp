@@ -48,10 +48,6 @@ const std::array<XattrProbe, 3> kXattrProbes{{
     {"system.posix_acl_access", std::string_view(kAcl0644, sizeof kAcl0644 - 1)},
 }};
 
-std::string describe(uint64_t bytes) {
-  return human_bytes(bytes);
-}
-
 }  // namespace
 
 StagingRequest parse_staging(const std::string& value) {
@@ -98,12 +94,12 @@ StagingPlan plan_staging(const StagingRequest& request, uint64_t estimated_tree_
   const uint64_t needed = 2 * estimated_tree_bytes + kLaterStepsAllowance;
   if (needed > limit) {
     return {false, 0,
-            "the tree (about " + describe(estimated_tree_bytes) +
-                ") needs more than half the available memory (" + describe(*memory_available) +
+            "the tree (about " + human_bytes(estimated_tree_bytes) +
+                ") needs more than half the available memory (" + human_bytes(*memory_available) +
                 ")"};
   }
   return {true, limit,
-          "the tree (about " + describe(estimated_tree_bytes) + ") fits in half the available " +
+          "the tree (about " + human_bytes(estimated_tree_bytes) + ") fits in half the available " +
               "memory"};
 }
 
@@ -160,13 +156,13 @@ void prepare_staging_tree(BuildContext& ctx, uint64_t estimated_tree_bytes, Step
     }
   }
   timer.add_field("staging", plan.in_memory ? "memory" : "disk");
-  if (plan.in_memory) timer.add_field("staging_limit", describe(plan.limit));
+  if (plan.in_memory) timer.add_field("staging_limit", human_bytes(plan.limit));
   timer.add_field("staging_reason", plan.reason);
 }
 
 std::optional<std::string> staging_full_hint(const BuildContext& ctx) {
   if (!ctx.staging_mount) return std::nullopt;
-  return "in the staging tree in memory (limit " + describe(ctx.staging_mount->size_bytes()) +
+  return "in the staging tree in memory (limit " + human_bytes(ctx.staging_mount->size_bytes()) +
          "; build with --staging disk, or a larger --staging memory:SIZE)";
 }
 
