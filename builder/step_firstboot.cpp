@@ -1,12 +1,14 @@
 // The firstboot step: installs the kiln-firstboot built by this tree (after
 // checking that the image has every library it needs), its unit (enabled for
-// multi-user.target), /usr/lib/kiln/image.json, and the spec's baked-in seed
-// after validating it with kiln-firstboot's own checks.
+// multi-user.target), the seed file systems' modules-load.d entry,
+// /usr/lib/kiln/image.json, and the spec's baked-in seed after validating
+// it with kiln-firstboot's own checks.
 #include <fcntl.h>
 
 #include "builder/data_dir.hpp"
 #include "builder/image_metadata.hpp"
 #include "builder/runtime_libs.hpp"
+#include "builder/seed_fs_modules.hpp"
 #include "builder/steps.hpp"
 #include "builder/systemd_units.hpp"
 #include "builder/tree_hash.hpp"
@@ -17,6 +19,7 @@
 #include "util/log.hpp"
 #include "util/root_dir.hpp"
 #include "util/sha256.hpp"
+#include "util/strings.hpp"
 
 namespace kiln {
 namespace {
@@ -102,6 +105,8 @@ void run_firstboot_step(BuildContext& ctx) {
   replace_symlink(root, "/usr/bin/kiln-firstboot", "../lib/kiln/kiln-firstboot");
   install_unit(root, kUnitName, read_file(unit, 1 << 20));
   enable_unit(root, kUnitName, "multi-user.target");
+  std::vector<std::string> modules = install_seed_fs_modules(root);
+  if (!modules.empty()) timer.add_field("seed_modules", join(modules, ","));
   const std::string status_unit = kiln_data_dir() + "/firstboot/units/" + kStatusPortUnit;
   install_unit(root, kStatusPortUnit, read_file(status_unit, 1 << 20));
   enable_unit(root, kStatusPortUnit, kStatusPortDevice);

@@ -23,6 +23,14 @@ std::optional<VolumeInfo> probe_volume(const std::string& device) {
   if (!probe) return std::nullopt;  // cannot open (no medium, no permission)
   blkid_probe_enable_superblocks(probe.get(), 1);
   blkid_probe_set_superblocks_flags(probe.get(), BLKID_SUBLKS_LABEL | BLKID_SUBLKS_TYPE);
+  // Only the seed file systems' probers run: the full set reads dozens of
+  // places on every disk (RAID metadata at its end, too), which costs a
+  // boot far more than the two superblocks a seed can have.
+  char vfat[] = "vfat";
+  char iso9660[] = "iso9660";
+  char* seed_types[] = {vfat, iso9660, nullptr};
+  if (blkid_probe_filter_superblocks_type(probe.get(), BLKID_FLTR_ONLYIN, seed_types) != 0)
+    return std::nullopt;
   if (blkid_do_safeprobe(probe.get()) != 0) return std::nullopt;
   const char* label = nullptr;
   const char* type = nullptr;
@@ -35,7 +43,7 @@ std::optional<VolumeInfo> find_volume(const std::vector<std::string>& devices,
                                       const std::vector<std::string>& labels) {
   for (const auto& dev : devices) {
     auto v = probe_volume(dev);
-    if (!v || (v->type != "vfat" && v->type != "iso9660")) continue;
+    if (!v) continue;
     if (std::find(labels.begin(), labels.end(), v->label) != labels.end()) return v;
   }
   return std::nullopt;

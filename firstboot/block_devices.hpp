@@ -1,6 +1,7 @@
 // Finding seed volumes: every block device the kernel knows is probed with
-// libblkid for its file-system label and type (a superblock read, no
-// mount). A device that cannot be opened (an empty CD drive) is skipped.
+// libblkid for a vfat or iso9660 file system and its label (a superblock
+// read, no mount; no other file system's prober runs). A device that cannot
+// be opened (an empty CD drive) is skipped.
 #pragma once
 
 #include <optional>
@@ -17,7 +18,8 @@ struct VolumeInfo {
 
 // /dev/NAME for each entry of /sys/class/block, sorted by name.
 std::vector<std::string> system_block_devices();
-// LABEL and TYPE of the file system on `device` (a device node or an image file).
+// LABEL and TYPE of the vfat or iso9660 file system on `device` (a device
+// node or an image file); nullopt for any other content.
 std::optional<VolumeInfo> probe_volume(const std::string& device);
 // The first device whose label is one of `labels` and whose type is vfat
 // or iso9660.
