@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,10 +10,13 @@
 #include <cstring>
 #include <map>
 
+#include <sys/wait.h>
+
 #include "util/cancel.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/fs.hpp"
+#include "util/spawn.hpp"
 #include "util/strings.hpp"
 
 extern char** environ;
@@ -40,14 +42,6 @@ std::vector<std::string> build_env(const RunOptions& o) {
   std::vector<std::string> out;
   out.reserve(vars.size());
   for (auto& [k, v] : vars) out.push_back(std::move(v));
-  return out;
-}
-
-std::vector<char*> c_strings(std::vector<std::string>& v) {
-  std::vector<char*> out;
-  out.reserve(v.size() + 1);
-  for (auto& s : v) out.push_back(s.data());
-  out.push_back(nullptr);
   return out;
 }
 
@@ -160,39 +154,15 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
   UniqueFd err_r(err_pipe[0]);
   UniqueFd err_w(err_pipe[1]);
 
-  std::vector<std::string> env = build_env(options);
-  std::vector<std::string> args = argv;
-  std::vector<char*> c_env = c_strings(env);
-  std::vector<char*> c_args = c_strings(args);
-
-  pid_t pid = ::fork();
-  if (pid < 0) throw_errno("fork for", quoted);
-  if (pid == 0) {
-    // Child: own process group so cancellation can stop the whole tree.
-    ::setpgid(0, 0);
-    ::signal(SIGPIPE, SIG_DFL);
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
-    ::dup2(in_r.get(), 0);
-    if (log_fd) {
-      // Both streams straight into the log, in the order they were written.
-      ::dup2(log_fd.get(), 1);
-      ::dup2(log_fd.get(), 2);
-    } else {
-      ::dup2(out_w.get(), 1);
-      ::dup2(err_w.get(), 2);
-    }
-    if (options.cwd && ::chdir(options.cwd->c_str()) != 0) {
-      std::string msg = "chdir '" + *options.cwd + "': " + std::strerror(errno) + "\n";
-      (void)!::write(2, msg.data(), msg.size());
-      ::_exit(126);
-    }
-    ::execvpe(c_args[0], c_args.data(), c_env.data());
-    std::string msg = "exec '" + argv[0] + "': " + std::strerror(errno) + "\n";
-    (void)!::write(2, msg.data(), msg.size());
-    ::_exit(127);
-  }
-  ::setpgid(pid, pid);
+  SpawnRequest spawn;
+  spawn.argv = argv;
+  spawn.env = build_env(options);
+  spawn.cwd = options.cwd;
+  // With a log, both streams go straight into it, in the order they were
+  // written.
+  spawn.stdio = {in_r.get(), log_fd ? log_fd.get() : out_w.get(),
+                 log_fd ? log_fd.get() : err_w.get()};
+  pid_t pid = spawn_process(spawn);
   in_r.reset();
   out_w.reset();
   err_w.reset();

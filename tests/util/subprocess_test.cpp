@@ -1,13 +1,16 @@
-#include <catch2/catch.hpp>
+#include "util/subprocess.hpp"
+
 #include <signal.h>
 
 #include <thread>
+
+#include <catch2/catch.hpp>
 
 #include "tests/support/test_support.hpp"
 #include "util/cancel.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
-#include "util/subprocess.hpp"
+#include "util/strings.hpp"
 
 using namespace kiln;
 
@@ -27,9 +30,10 @@ TEST_CASE("a failing command reports its quoted argv, exit status and output tai
     run({"sh", "-c", "for i in 1 2 3; do echo line$i >&2; done; exit 3", "it's"});
     FAIL("no throw");
   } catch (const Error& e) {
-    CHECK(std::string(e.what()) ==
-          "command failed (exit status 3): sh -c 'for i in 1 2 3; do echo line$i >&2; done; exit 3' "
-          "'it'\\''s'");
+    CHECK(
+        std::string(e.what()) ==
+        "command failed (exit status 3): sh -c 'for i in 1 2 3; do echo line$i >&2; done; exit 3' "
+        "'it'\\''s'");
     CHECK(e.detail() == "line1\nline2\nline3");
   }
 }
@@ -99,7 +103,8 @@ TEST_CASE("an interrupt stops the running child and reports interrupted", "[unit
 
 TEST_CASE("shell_quote round-trips through a real shell", "[unit]") {
   std::vector<std::string> words{"plain", "with space", "it's", "", "$HOME", "a\"b", "-x=1"};
-  RunResult r = run({"sh", "-c", "for w in " + shell_quote(words) + "; do printf '[%s]' \"$w\"; done"});
+  RunResult r =
+      run({"sh", "-c", "for w in " + shell_quote(words) + "; do printf '[%s]' \"$w\"; done"});
   CHECK(r.out == "[plain][with space][it's][][$HOME][a\"b][-x=1]");
 }
 
@@ -116,4 +121,53 @@ TEST_CASE("a child that writes a lot before reading all its stdin does not deadl
   o.timeout = std::chrono::seconds(60);
   RunResult r = run({"cat"}, o);
   CHECK(r.out.size() == input.size());
+}
+
+TEST_CASE("the child leads its own process group with default signal handling", "[unit]") {
+  // Ignored here, so the child would inherit it without the reset.
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction old {};
+  REQUIRE(::sigaction(SIGTERM, &ignore, &old) == 0);
+  // Field 5 of /proc/PID/stat is the process group.
+  RunResult r =
+      run({"sh", "-c", "echo $$ $(cut -d' ' -f5 /proc/$$/stat); grep '^SigIgn' /proc/$$/status"});
+  ::sigaction(SIGTERM, &old, nullptr);
+  auto words = split(std::string(trim(r.out.substr(0, r.out.find('\n')))), ' ');
+  REQUIRE(words.size() >= 2);
+  CHECK(words.front() == words.back());  // pid == pgid
+  // SigIgn is a hex mask; SIGTERM is bit 15 (0x4000).
+  std::string mask(trim(r.out.substr(r.out.find(':') + 1)));
+  CHECK((std::stoull(mask, nullptr, 16) & (1ULL << (SIGTERM - 1))) == 0);
+}
+
+TEST_CASE("a working directory that cannot be entered is an error naming it", "[unit]") {
+  TempDir dir;
+  RunOptions o;
+  o.cwd = dir.path() + "/missing";
+  try {
+    run({"true"}, o);
+    FAIL("no throw");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) ==
+          "chdir '" + dir.path() + "/missing' for 'true': No such file or directory");
+    CHECK(e.exit_code() == 126);
+  }
+}
+
+TEST_CASE("a program that cannot be executed is an exec error", "[unit]") {
+  TempDir dir;
+  // Executable bit, but no format the kernel knows and no #! line.
+  test::write_text(dir.path() + "/garbage",
+                   std::string("\x7f"
+                               "ELF-not-really",
+                               16),
+                   0755);
+  try {
+    run({dir.path() + "/garbage"});
+    FAIL("no throw");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) == "exec '" + dir.path() + "/garbage': Exec format error");
+    CHECK(e.exit_code() == 127);
+  }
 }
