@@ -12,6 +12,7 @@
 #include "util/cancel.hpp"
 #include "util/curl_ptr.hpp"
 #include "util/error.hpp"
+#include "util/libcurl_loader.hpp"
 #include "util/strings.hpp"
 
 namespace kiln::airgap {
@@ -149,7 +150,7 @@ bool HttpReply::retryable() const {
 HttpReply http_perform(HttpCall& req, const std::string& auth_header, const HttpSettings& s) {
   curl_global();
   CurlPtr curl(curl_easy_init());
-  if (!curl) throw Error("curl: out of memory", kExitRuntime, ENOMEM);
+  if (!curl) throw Error("initialise libcurl: " + libcurl_init_error(), kExitRuntime, ENOMEM);
   CURL* c = curl.get();
   HttpReply resp;
   Transfer t{&req, &resp, c, nullptr};

@@ -100,6 +100,9 @@ void check_runtime_libraries(const RootDir& root, const std::string& binary,
   // (soname, who needs it); breadth first so messages name the shortest chain.
   std::deque<std::pair<std::string, std::string>> todo;
   for (const auto& n : deps.needed) todo.emplace_back(n, what);
+  // Loaded with dlopen when first used, so not in DT_NEEDED: the image
+  // needs them all the same (a library's own dlopen notes are its business).
+  for (const auto& n : deps.dlopen) todo.emplace_back(n, what + " (loaded on demand)");
   std::set<std::string> seen;
   while (!todo.empty()) {
     auto [soname, needed_by] = todo.front();
@@ -153,7 +156,9 @@ std::vector<std::string> host_packages_for_libraries(const std::string& binary) 
   RootDir host("/");
   const auto dirs = library_search_dirs(host);
   std::vector<std::pair<std::string, std::string>> libs;  // soname, host path
-  for (const auto& soname : deps.needed) {
+  std::vector<std::string> sonames = deps.needed;
+  sonames.insert(sonames.end(), deps.dlopen.begin(), deps.dlopen.end());
+  for (const auto& soname : sonames) {
     auto path = find_library(host, dirs, soname);
     if (!path) {
       throw Error(

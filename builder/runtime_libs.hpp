@@ -1,7 +1,7 @@
-// The shared libraries a binary needs at run time (its ELF interpreter and
-// DT_NEEDED sonames, followed transitively), looked up inside a root the way
-// the dynamic loader would: the directories of the root's /etc/ld.so.conf
-// plus the standard ones.
+// The shared libraries a binary needs at run time (its ELF interpreter,
+// DT_NEEDED sonames and those its .note.dlopen names, followed
+// transitively), looked up inside a root the way the dynamic loader would:
+// the directories of the root's /etc/ld.so.conf plus the standard ones.
 #pragma once
 
 #include <optional>
@@ -24,7 +24,8 @@ void check_runtime_libraries(const RootDir& root, const std::string& binary,
                              const std::string& what);
 
 // The Debian packages of this host that provide the libraries `binary` lists
-// as DT_NEEDED (the image's package manager brings their dependencies),
+// as DT_NEEDED or in its .note.dlopen (the image's package manager brings
+// their dependencies),
 // found with `dpkg -S`. Sorted, without duplicates.
 std::vector<std::string> host_packages_for_libraries(const std::string& binary);
 

@@ -6,6 +6,7 @@
 #include "util/cancel.hpp"
 #include "util/curl_ptr.hpp"
 #include "util/error.hpp"
+#include "util/libcurl_loader.hpp"
 
 namespace kiln::firstboot {
 namespace {
@@ -31,7 +32,7 @@ void init_curl_once() {
   static std::once_flag once;
   std::call_once(once, [] {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-      throw Error("initialise libcurl: failed");
+      throw Error("initialise libcurl: " + libcurl_init_error());
   });
 }
 
@@ -41,7 +42,7 @@ HttpResult http_request(const HttpRequest& request) {
   init_curl_once();
   HttpResult result;
   CurlPtr curl(curl_easy_init());
-  if (!curl) throw Error("initialise libcurl: out of memory");
+  if (!curl) throw Error("initialise libcurl: " + libcurl_init_error());
   CurlSlistPtr headers;
   for (const auto& h : request.headers) {
     curl_slist* next = curl_slist_append(headers.get(), h.c_str());

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <optional>
 
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
 #include "util/error.hpp"
@@ -49,6 +50,15 @@ class ElfFile {
     }
   }
 
+  std::string read_bytes(uint64_t offset, uint64_t n) const {
+    if (offset > size_ || size_ - offset < n) fail("truncated file");
+    std::string out(n, '\0');
+    ssize_t got = ::pread(fd_, out.data(), n, static_cast<off_t>(offset));
+    if (got < 0) throw_errno("read ELF", name_);
+    if (static_cast<uint64_t>(got) != n) fail("truncated file");
+    return out;
+  }
+
   [[noreturn]] void fail(const std::string& why) const {
     throw Error("read ELF '" + name_ + "': " + why, 1, ENOEXEC);
   }
@@ -58,6 +68,43 @@ class ElfFile {
   std::string name_;
   uint64_t size_ = 0;
 };
+
+// systemd's ELF dlopen metadata (https://systemd.io/ELF_DLOPEN_METADATA/):
+// notes owned by "FDO" of type 0x407c0c0a whose descriptor is a JSON array
+// of {"soname": [alternatives...], ...}. The first alternative of each
+// entry is kept. Notes this reader does not understand are skipped: they
+// are metadata, not something the binary cannot run without.
+void read_dlopen_notes(const ElfFile& f, const Elf64_Phdr& p, std::vector<std::string>& out) {
+  constexpr uint32_t kDlopenNoteType = 0x407c0c0a;
+  const uint64_t align = p.p_align == 8 ? 8 : 4;
+  auto padded = [&](uint64_t n) { return (n + align - 1) & ~(align - 1); };
+  uint64_t off = p.p_offset;
+  const uint64_t end = p.p_offset + p.p_filesz;
+  while (off + sizeof(Elf64_Nhdr) <= end) {
+    auto nh = f.read_at<Elf64_Nhdr>(off);
+    const uint64_t name_at = off + sizeof(Elf64_Nhdr);
+    const uint64_t desc_at = name_at + padded(nh.n_namesz);
+    const uint64_t next = desc_at + padded(nh.n_descsz);
+    if (next > end) return;
+    if (nh.n_type == kDlopenNoteType && nh.n_namesz == 4 &&
+        f.read_bytes(name_at, 4) == std::string("FDO\0", 4)) {
+      std::string desc = f.read_bytes(desc_at, nh.n_descsz);
+      desc.resize(std::strlen(desc.c_str()));
+      auto j = nlohmann::json::parse(desc, nullptr, false);
+      if (j.is_array()) {
+        for (const auto& entry : j) {
+          if (!entry.is_object()) continue;
+          auto names = entry.find("soname");
+          if (names != entry.end() && names->is_array() && !names->empty() &&
+              names->front().is_string()) {
+            out.push_back(names->front().get<std::string>());
+          }
+        }
+      }
+    }
+    off = next;
+  }
+}
 
 }  // namespace
 
@@ -90,6 +137,7 @@ ElfDeps read_elf_deps_fd(int fd, const std::string& name) {
   for (const auto& p : phdrs) {
     if (p.p_type == PT_INTERP) deps.interpreter = f.read_string(p.p_offset);
     if (p.p_type == PT_DYNAMIC) dynamic = &p;
+    if (p.p_type == PT_NOTE) read_dlopen_notes(f, p, deps.dlopen);
   }
   if (dynamic == nullptr) return deps;
   std::vector<uint64_t> needed_offsets;

@@ -11,6 +11,7 @@
 #include "util/curl_ptr.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/libcurl_loader.hpp"
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
 
@@ -137,7 +138,10 @@ DownloadResult http_download(const std::string& url, const std::string& dest,
                              const DownloadOptions& options) {
   global_init();
   CurlPtr curl(curl_easy_init());
-  if (!curl) throw Error("download '" + url + "': cannot initialise libcurl", 1, ENOMEM);
+  if (!curl) {
+    throw Error("download '" + url + "': cannot initialise libcurl: " + libcurl_init_error(), 1,
+                ENOMEM);
+  }
   AtomicFile file(dest, 0644);
   Transfer t;
   t.curl = curl.get();

@@ -20,6 +20,7 @@ void copy_runtime_closure(const std::string& binary, const std::string& root) {
   RootDir host("/");
   const auto dirs = library_search_dirs(host);
   std::vector<std::string> todo = read_elf_deps(binary).needed;
+  for (const auto& n : read_elf_deps(binary).dlopen) todo.push_back(n);
   std::string interp = read_elf_deps(binary).interpreter;
   mkdir_p(root + dirname_of(interp));
   copy_file(interp, root + interp);
@@ -111,6 +112,29 @@ TEST_CASE("the firstboot step names a library the image lacks", "[root]") {
   } catch (const Error& e) {
     CHECK(std::string(e.what()).starts_with(
         "the image lacks the library 'libyaml-cpp.so.0.7', which kiln-firstboot needs (searched "));
+    CHECK(e.exit_code() == 4);
+  }
+  CHECK_FALSE(path_exists(r + "/usr/lib/kiln/kiln-firstboot"));
+}
+
+TEST_CASE("the firstboot step wants the libraries kiln-firstboot loads on demand", "[root]") {
+  if (!test::enter_root_test_namespace()) return;
+  test::FakeBuild b;
+  const std::string r = b.ctx.rootfs_dir;
+  test::make_fake_image(r);
+  mkdir_p(r + "/lib64");
+  b.ctx.options.firstboot_binary = test::bin("kiln-firstboot");
+  copy_runtime_closure(b.ctx.options.firstboot_binary, r);
+  // libcurl is not DT_NEEDED (it is loaded when HTTP is first used) but named
+  // by the binary's .note.dlopen.
+  ::unlink((r + "/usr/lib/x86_64-linux-gnu/libcurl.so.4").c_str());
+  try {
+    run_firstboot_step(b.ctx);
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).starts_with(
+        "the image lacks the library 'libcurl.so.4', which kiln-firstboot (loaded on demand) "
+        "needs (searched "));
     CHECK(e.exit_code() == 4);
   }
   CHECK_FALSE(path_exists(r + "/usr/lib/kiln/kiln-firstboot"));
