@@ -26,7 +26,7 @@ struct DlopenNote {
   uint32_t type = 0x407c0c0a;
   char name[4] = {'F', 'D', 'O', '\0'};
   char desc[(kNoteDescSize + 3) & ~3U] = {};
-  constexpr DlopenNote() {
+  constexpr DlopenNote() noexcept {
     for (uint32_t i = 0; i < kNoteDescSize; ++i) desc[i] = kDlopenJson[i];
   }
 };
@@ -133,18 +133,20 @@ void curl_easy_cleanup(CURL* curl) {
 CURLcode curl_easy_setopt(CURL* curl, CURLoption option, ...) {
   if (!loaded()) return CURLE_FAILED_INIT;
   va_list ap;
-  va_start(ap, option);
+  // curl.h fixes the signature; glibc's va_start does not depend on the
+  // last named parameter's type (an enum here).
+  va_start(ap, option);  // NOLINT(clang-diagnostic-varargs)
   CURLcode rc;
+  // curl_off_t is long on LP64: the branches stay apart for other ABIs.
+  // NOLINTNEXTLINE(bugprone-branch-clone)
   if (option < CURLOPTTYPE_OBJECTPOINT) {
     rc = api().easy_setopt(curl, option, va_arg(ap, long));
-  } else if (option < CURLOPTTYPE_FUNCTIONPOINT) {
-    rc = api().easy_setopt(curl, option, va_arg(ap, void*));
-  } else if (option < CURLOPTTYPE_OFF_T) {
+  } else if (option >= CURLOPTTYPE_FUNCTIONPOINT && option < CURLOPTTYPE_OFF_T) {
     using AnyFunction = void (*)();
     rc = api().easy_setopt(curl, option, va_arg(ap, AnyFunction));
-  } else if (option < CURLOPTTYPE_BLOB) {
+  } else if (option >= CURLOPTTYPE_OFF_T && option < CURLOPTTYPE_BLOB) {
     rc = api().easy_setopt(curl, option, va_arg(ap, curl_off_t));
-  } else {
+  } else {  // object pointers, strings, lists, blobs
     rc = api().easy_setopt(curl, option, va_arg(ap, void*));
   }
   va_end(ap);
@@ -159,7 +161,7 @@ CURLcode curl_easy_perform(CURL* curl) {
 CURLcode curl_easy_getinfo(CURL* curl, CURLINFO info, ...) {
   if (!loaded()) return CURLE_FAILED_INIT;
   va_list ap;
-  va_start(ap, info);
+  va_start(ap, info);  // NOLINT(clang-diagnostic-varargs): as above
   CURLcode rc = api().easy_getinfo(curl, info, va_arg(ap, void*));
   va_end(ap);
   return rc;
