@@ -97,47 +97,45 @@ TEST_CASE("image.json carries the RKE2 version and prefix when the spec has rke2
   CHECK(meta["rke2"] == nlohmann::json{{"version", "v1.30.5+rke2r1"}, {"prefix", "/usr/local"}});
 }
 
-TEST_CASE("the firstboot step names a library the image lacks", "[root]") {
-  if (!test::enter_root_test_namespace()) return;
+namespace {
+
+// Runs the firstboot step on an image with kiln-firstboot's whole runtime
+// closure but `soname`; checks the error starts with `message` (exit 4) and
+// that nothing was installed.
+void check_missing_library(const std::string& soname, const std::string& message) {
   test::FakeBuild b;
   const std::string r = b.ctx.rootfs_dir;
   test::make_fake_image(r);
   mkdir_p(r + "/lib64");
   b.ctx.options.firstboot_binary = test::bin("kiln-firstboot");
   copy_runtime_closure(b.ctx.options.firstboot_binary, r);
-  ::unlink((r + "/usr/lib/x86_64-linux-gnu/libyaml-cpp.so.0.7").c_str());
+  REQUIRE(::unlink((r + "/usr/lib/x86_64-linux-gnu/" + soname).c_str()) == 0);
   try {
     run_firstboot_step(b.ctx);
     FAIL("expected an error");
   } catch (const Error& e) {
-    CHECK(std::string(e.what()).starts_with(
-        "the image lacks the library 'libyaml-cpp.so.0.7', which kiln-firstboot needs (searched "));
+    CHECK(std::string(e.what()).starts_with(message));
     CHECK(e.exit_code() == 4);
   }
   CHECK_FALSE(path_exists(r + "/usr/lib/kiln/kiln-firstboot"));
 }
 
+}  // namespace
+
+TEST_CASE("the firstboot step names a library the image lacks", "[root]") {
+  if (!test::enter_root_test_namespace()) return;
+  check_missing_library(
+      "libyaml-cpp.so.0.7",
+      "the image lacks the library 'libyaml-cpp.so.0.7', which kiln-firstboot needs (searched ");
+}
+
 TEST_CASE("the firstboot step wants the libraries kiln-firstboot loads on demand", "[root]") {
   if (!test::enter_root_test_namespace()) return;
-  test::FakeBuild b;
-  const std::string r = b.ctx.rootfs_dir;
-  test::make_fake_image(r);
-  mkdir_p(r + "/lib64");
-  b.ctx.options.firstboot_binary = test::bin("kiln-firstboot");
-  copy_runtime_closure(b.ctx.options.firstboot_binary, r);
   // libcurl is not DT_NEEDED (it is loaded when HTTP is first used) but named
   // by the binary's .note.dlopen.
-  ::unlink((r + "/usr/lib/x86_64-linux-gnu/libcurl.so.4").c_str());
-  try {
-    run_firstboot_step(b.ctx);
-    FAIL("expected an error");
-  } catch (const Error& e) {
-    CHECK(std::string(e.what()).starts_with(
-        "the image lacks the library 'libcurl.so.4', which kiln-firstboot (loaded on demand) "
-        "needs (searched "));
-    CHECK(e.exit_code() == 4);
-  }
-  CHECK_FALSE(path_exists(r + "/usr/lib/kiln/kiln-firstboot"));
+  check_missing_library("libcurl.so.4",
+                        "the image lacks the library 'libcurl.so.4', which kiln-firstboot (loaded "
+                        "on demand) needs (searched ");
 }
 
 TEST_CASE("a bad baked-in seed fails the build with the seed's own diagnostics", "[root]") {
