@@ -11,8 +11,8 @@
 namespace kiln::qemu_test {
 
 // Writes the probe unit and script into the disk's /etc upper layer,
-// enabled for multi-user.target. The probe reboots after the disk's first
-// boot and powers off after every later one.
+// enabled for multi-user.target. The probe powers the guest off after each
+// boot.
 void install_firstboot_probe(const std::string& raw);
 
 struct ProbeReport {

@@ -3,9 +3,13 @@
 // with a CIDATA seed that `kiln run --seed` makes. A test-only probe unit in
 // the disk's persistent /etc layer records, from inside the guest, what the
 // agent did on each boot; the test reads that back from the state partition
-// with debugfs. The first run boots twice (the probe reboots the guest): the
-// first boot applies the seed, the reboot must not apply it again. A second
-// run with a seed carrying a new instance-id must apply again.
+// with debugfs. Each boot is its own `kiln run` (the probe powers the guest
+// off): the first applies the seed, the second, with the same seed, must not
+// apply it again, and a third with a seed carrying a new instance-id must.
+// Power cycles rather than a reboot inside one run: under TCG the emulated
+// machine twice never came back from the guest's own warm reset (silent
+// after "reboot: Restarting system", QEMU busy, until the timeout); the
+// cluster test still covers in-guest reboots.
 #include <algorithm>
 
 #include <catch2/catch.hpp>
@@ -157,7 +161,7 @@ TEST_CASE("kiln-firstboot applies a CIDATA seed once per instance on a booted im
   const Instance first{"fb-qemu-1", "fb-node-1", "plain one", "firstboot-qemu-token-one"};
   const Instance second{"fb-qemu-2", "fb-node-2", "plain two", "firstboot-qemu-token-two"};
 
-  // Boot 1 applies the seed; the probe reboots; boot 2 has the same seed.
+  // Boot 1 applies the seed; boot 2 has the same seed.
   const std::string seed1 = write_seed(work.path() + "/seed-1", first);
   Boot run1 =
       boot_persistent(disk, work.path() + "/console-1.log", kRunTimeoutSeconds, {"--seed", seed1});
@@ -166,14 +170,19 @@ TEST_CASE("kiln-firstboot applies a CIDATA seed once per instance on a booted im
                                     << run1.tail());
   REQUIRE(run1.exit_code == 0);
   REQUIRE(saw(run1, "done boot=1"));
-  REQUIRE(saw(run1, "done boot=2"));
+  Boot run1b =
+      boot_persistent(disk, work.path() + "/console-1b.log", kRunTimeoutSeconds, {"--seed", seed1});
+  INFO("second boot, same seed: kiln run said: " << run1b.stderr_text << "last console lines:\n"
+                                                 << run1b.tail());
+  REQUIRE(run1b.exit_code == 0);
+  REQUIRE(saw(run1b, "done boot=2"));
 
   ProbeReport boot1 = read_probe_report(disk, 1);
   check_applied(boot1, first);
   check_role(boot1);
   CHECK(boot1["runcmd-log"] == first.id);
 
-  // The reboot: the agent stops at "already applied" and changes nothing;
+  // Booting again: the agent stops at "already applied" and changes nothing;
   // systemd starts the enabled role by itself.
   ProbeReport boot2 = read_probe_report(disk, 2);
   INFO("boot 2 status.json: " << boot2.status.dump());
