@@ -30,6 +30,8 @@ ArgParser run_parser() {
   p.option("imds-url", 0, "URL",
            "Probe IMDS at this base URL (default: http://169.254.169.254, on EC2 only)");
   p.option("imds-timeout", 0, "MS", "Total time a missing IMDS may cost (default: 2000)");
+  p.option("network-timeout", 0, "MS",
+           "Longest wait for the network when the chosen source needs it (default: 30000)");
   p.flag("no-journal", 0, "Do not send step events to the systemd journal");
   p.epilog(
       "Exit codes: 0 ok (or already applied), 1 a step failed, 2 invalid data, 3 no datasource.");
@@ -70,6 +72,8 @@ int run_run(const std::vector<std::string>& args, const GlobalOptions& global) {
   if (auto u = a.get("imds-url")) p.imds_url = *u;
   if (auto t = a.get_int("imds-timeout", 1, 60000))
     p.imds_probe_budget = std::chrono::milliseconds(*t);
+  if (auto t = a.get_int("network-timeout", 1, 600000))
+    p.network_budget = std::chrono::milliseconds(*t);
 
   Reporter reporter({status_path(a, o.root), !a.has("no-journal")});
   reporter.notify_status("looking for cloud-init data");

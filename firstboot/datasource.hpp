@@ -34,9 +34,11 @@ struct ProbeOptions {
   std::chrono::milliseconds imds_probe_budget{2000};
   // Once IMDS answered, all its remaining requests together.
   std::chrono::milliseconds imds_fetch_budget{10000};
-  // An http(s) seed named on the kernel command line: the user asked for
-  // it, so the network is waited for, up to this long.
-  std::chrono::milliseconds network_seed_budget{30000};
+  // The network is waited for, up to this long, only where the source
+  // needs it: an http(s) seed named on the kernel command line (the user
+  // asked for it), and IMDS on EC2 (a route to the endpoint before the
+  // imds_probe_budget starts: DHCP may still be running).
+  std::chrono::milliseconds network_budget{30000};
 };
 
 struct ProbeResult {

@@ -8,6 +8,7 @@
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
+#include "util/route_probe.hpp"
 
 namespace kiln::firstboot {
 
@@ -45,7 +46,7 @@ ProbeResult probe_datasources(const ProbeOptions& o) {
   };
   if (wanted("cmdline")) {
     if (cmdline.present && cmdline.seedfrom) {
-      result.seed = with_overrides(*read_cmdline_seed(*cmdline.seedfrom, o.network_seed_budget));
+      result.seed = with_overrides(*read_cmdline_seed(*cmdline.seedfrom, o.network_budget));
       return result;
     }
     result.tried.push_back(cmdline.present ? "cmdline: ds=nocloud without a seed"
@@ -72,12 +73,18 @@ ProbeResult probe_datasources(const ProbeOptions& o) {
   }
   if (wanted("imds")) {
     if (o.imds_url || running_on_ec2()) {
-      if (auto s = read_imds(o.imds_url.value_or(kDefaultImdsUrl), o.imds_probe_budget,
-                             o.imds_fetch_budget)) {
+      const std::string url = o.imds_url.value_or(kDefaultImdsUrl);
+      // The endpoint's own budget starts once the kernel can route to it.
+      const auto ip = url_ip_literal(url);
+      if (ip && !wait_for_route(*ip, o.network_budget)) {
+        result.tried.push_back("imds: no route to " + *ip + " after " +
+                               std::to_string(o.network_budget.count()) + " ms");
+      } else if (auto s = read_imds(url, o.imds_probe_budget, o.imds_fetch_budget)) {
         result.seed = *s;
         return result;
+      } else {
+        result.tried.push_back("imds: no IMDSv2 answer");
       }
-      result.tried.push_back("imds: no IMDSv2 answer");
     } else {
       result.tried.push_back("imds: not EC2");
     }

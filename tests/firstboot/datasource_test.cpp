@@ -5,12 +5,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <thread>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "tests/firstboot/firstboot_fixtures.hpp"
 #include "tests/support/http_server.hpp"
+#include "tests/support/network_namespace.hpp"
 #include "tests/support/test_support.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -260,6 +262,47 @@ TEST_CASE("the probe order: the kernel command line before the baked seed, which
   CHECK(r.exit_code == 0);
   CHECK(status_of(root)["instance_id"] == "iid-from-cmdline");
   CHECK(read_file(root + "/etc/hostname") == "baked\n");
+}
+
+TEST_CASE("IMDS waits for a route to its endpoint, bounded by --network-timeout", "[root]") {
+  if (!test::is_root()) return test::skip("needs root for a network namespace");
+  TempDir tmp;
+  const std::string root = test::make_target_root(tmp.path() + "/root");
+  const auto before = test::snapshot(root);
+  // Loopback is down in the new namespace: no route to the endpoint. The
+  // agent waits the network budget, then moves on to the next source.
+  int code = test::run_in_new_network_namespace([&] {
+    return run_agent_cli(root, {"--cmdline", "quiet", "--sources", "imds", "--imds-url",
+                                "http://127.0.0.1:9/", "--network-timeout", "300"})
+        .exit_code;
+  });
+  CHECK(code == 3);
+  auto s = status_of(root);
+  CHECK(s["result"] == "no-datasource");
+  CHECK(s["warnings"] == nlohmann::json::array({"imds: no route to 127.0.0.1 after 300 ms"}));
+  auto after = test::snapshot(root);
+  for (const char* p : {"/run/kiln/status.json", "/run/kiln", "/run"}) after.erase(p);
+  CHECK(after == before);
+
+  // A route that appears while the agent waits (DHCP finishing): IMDS is
+  // then asked, within its own 2 s budget.
+  code = test::run_in_new_network_namespace([&] {
+    std::thread later([] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      try {
+        test::bring_loopback_up();
+      } catch (const Error&) {
+        // The agent then finds no route: exit 3, checked below.
+      }
+    });
+    auto r = run_agent_cli(root, {"--cmdline", "quiet", "--sources", "imds", "--imds-url",
+                                  "http://127.0.0.1:9/", "--network-timeout", "20000"});
+    later.join();
+    return r.exit_code;
+  });
+  // Nothing listens on port 9: the route came, IMDS did not answer.
+  CHECK(code == 3);
+  CHECK(status_of(root)["warnings"] == nlohmann::json::array({"imds: no IMDSv2 answer"}));
 }
 
 TEST_CASE("no datasource: exit 3, nothing applied, the status says what was tried", "[unit]") {
