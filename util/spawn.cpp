@@ -13,35 +13,28 @@
 namespace kiln {
 namespace {
 
-class SpawnFileActions {
+void check(int rc, const char* what) {
+  if (rc != 0) throw Error(std::string(what) + ": " + std::strerror(rc), 1, rc);
+}
+
+// posix_spawn's option objects: initialised in place, destroyed with the scope.
+template <typename T, int (*Init)(T*), int (*Destroy)(T*)>
+class SpawnOptions {
  public:
-  SpawnFileActions() {
-    if (int rc = ::posix_spawn_file_actions_init(&actions_); rc != 0)
-      throw Error(std::string("posix_spawn_file_actions_init: ") + std::strerror(rc), 1, rc);
-  }
-  SpawnFileActions(const SpawnFileActions&) = delete;
-  SpawnFileActions& operator=(const SpawnFileActions&) = delete;
-  ~SpawnFileActions() { ::posix_spawn_file_actions_destroy(&actions_); }
-  posix_spawn_file_actions_t* get() { return &actions_; }
+  explicit SpawnOptions(const char* init_name) { check(Init(&value_), init_name); }
+  SpawnOptions(const SpawnOptions&) = delete;
+  SpawnOptions& operator=(const SpawnOptions&) = delete;
+  ~SpawnOptions() { Destroy(&value_); }
+  T* get() { return &value_; }
 
  private:
-  posix_spawn_file_actions_t actions_{};
+  T value_{};
 };
 
-class SpawnAttr {
- public:
-  SpawnAttr() {
-    if (int rc = ::posix_spawnattr_init(&attr_); rc != 0)
-      throw Error(std::string("posix_spawnattr_init: ") + std::strerror(rc), 1, rc);
-  }
-  SpawnAttr(const SpawnAttr&) = delete;
-  SpawnAttr& operator=(const SpawnAttr&) = delete;
-  ~SpawnAttr() { ::posix_spawnattr_destroy(&attr_); }
-  posix_spawnattr_t* get() { return &attr_; }
-
- private:
-  posix_spawnattr_t attr_{};
-};
+using SpawnFileActions = SpawnOptions<posix_spawn_file_actions_t, ::posix_spawn_file_actions_init,
+                                      ::posix_spawn_file_actions_destroy>;
+using SpawnAttr =
+    SpawnOptions<posix_spawnattr_t, ::posix_spawnattr_init, ::posix_spawnattr_destroy>;
 
 // posix_spawn takes char* const[]: pointers into strings that we own.
 std::vector<char*> c_strings(std::vector<std::string>& v) {
@@ -52,15 +45,11 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
   return out;
 }
 
-void check(int rc, const char* what) {
-  if (rc != 0) throw Error(std::string(what) + ": " + std::strerror(rc), 1, rc);
-}
-
 }  // namespace
 
 pid_t spawn_process(const SpawnRequest& request) {
   if (request.argv.empty()) throw Error("spawn: empty argv");
-  SpawnFileActions actions;
+  SpawnFileActions actions("posix_spawn_file_actions_init");
   for (int fd = 0; fd < 3; ++fd) {
     // glibc clears FD_CLOEXEC when the source already is the target.
     check(::posix_spawn_file_actions_adddup2(actions.get(), request.stdio[fd], fd),
@@ -70,7 +59,7 @@ pid_t spawn_process(const SpawnRequest& request) {
     check(::posix_spawn_file_actions_addchdir_np(actions.get(), request.cwd->c_str()),
           "posix_spawn_file_actions_addchdir_np");
   }
-  SpawnAttr attr;
+  SpawnAttr attr("posix_spawnattr_init");
   sigset_t defaults;
   sigemptyset(&defaults);
   sigaddset(&defaults, SIGPIPE);
