@@ -34,6 +34,83 @@ std::string check_account_name(std::string_view name) {
   return "";
 }
 
+namespace {
+
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// NAME of a qualified name, and a non-empty label value.
+std::string check_name_part(std::string_view s, std::string_view what) {
+  const std::string a = "has a " + std::string(what);
+  if (s.size() > 63) return a + " longer than 63 characters";
+  if (!is_alnum(s.front()) || !is_alnum(s.back()))
+    return a + " that does not start and end with a letter or digit";
+  for (char c : s) {
+    if (!is_alnum(c) && c != '-' && c != '_' && c != '.')
+      return a + " with a character other than letters, digits, '-', '_' and '.'";
+  }
+  return "";
+}
+
+std::string check_dns_subdomain(std::string_view s) {
+  if (s.size() > 253) return "has a key prefix longer than 253 characters";
+  for (const auto& label : split(s, '.')) {
+    if (label.empty()) return "has a key prefix with an empty DNS label";
+    if (label.front() == '-' || label.back() == '-')
+      return "has a key prefix with a DNS label starting or ending with '-'";
+    for (char c : label) {
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+        return "has a key prefix with a character other than lowercase letters, digits, '-' and "
+               "'.'";
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string check_label_key(std::string_view key) {
+  auto slash = key.find('/');
+  std::string_view name = key;
+  if (slash != std::string_view::npos) {
+    if (slash == 0) return "has an empty key prefix";
+    if (std::string why = check_dns_subdomain(key.substr(0, slash)); !why.empty()) return why;
+    name = key.substr(slash + 1);
+  }
+  if (name.empty()) return "has an empty key name";
+  if (name.find('/') != std::string_view::npos) return "has a key with more than one '/'";
+  return check_name_part(name, "key name");
+}
+
+std::string check_label_value(std::string_view value) {
+  return value.empty() ? "" : check_name_part(value, "value");
+}
+
+std::string check_taint(std::string_view taint) {
+  auto colon = taint.rfind(':');
+  if (colon == std::string_view::npos) return "has no :EFFECT (the form is KEY[=VALUE]:EFFECT)";
+  std::string_view effect = taint.substr(colon + 1);
+  if (effect != "NoSchedule" && effect != "PreferNoSchedule" && effect != "NoExecute")
+    return "has the effect '" + abbreviate(effect, 40) +
+           "', not NoSchedule, PreferNoSchedule or NoExecute";
+  std::string_view key_value = taint.substr(0, colon);
+  auto eq = key_value.find('=');
+  std::string_view key = key_value.substr(0, eq);
+  if (key.empty()) return "has no key";
+  if (std::string why = check_label_key(key); !why.empty()) return why;
+  if (eq == std::string_view::npos) return "";
+  return check_label_value(key_value.substr(eq + 1));
+}
+
+std::string check_label(std::string_view label) {
+  auto eq = label.find('=');
+  if (eq == std::string_view::npos) return "has no '=' (the form is KEY=VALUE)";
+  if (eq == 0) return "has no key";
+  if (std::string why = check_label_key(label.substr(0, eq)); !why.empty()) return why;
+  return check_label_value(label.substr(eq + 1));
+}
+
 bool has_control_chars(std::string_view s) {
   for (char c : s) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;

@@ -1,7 +1,6 @@
 #include "firstboot/rke2_parse.hpp"
 
 #include <algorithm>
-#include <regex>
 
 #include "firstboot/names.hpp"
 #include "firstboot/rke2_profile.hpp"
@@ -79,9 +78,8 @@ void parse_labels(const YAML::Node& n, Diagnostics& d, Rke2Config& c) {
   auto items = read_strings(n, d, "rke2.node-label");
   if (!items) return;
   for (const auto& it : *items) {
-    auto eq = it.value.find('=');
-    if (eq == std::string::npos || eq == 0 || has_control_chars(it.value)) {
-      yaml_error(d, it.node, "rke2.node-label entries must be KEY=VALUE, got '" + it.value + "'");
+    if (std::string why = check_label(it.value); !why.empty()) {
+      yaml_error(d, it.node, "rke2.node-label entry '" + abbreviate(it.value) + "' " + why);
       continue;
     }
     c.node_labels.push_back(it.value);
@@ -89,16 +87,11 @@ void parse_labels(const YAML::Node& n, Diagnostics& d, Rke2Config& c) {
 }
 
 void parse_taints(const YAML::Node& n, Diagnostics& d, Rke2Config& c) {
-  static const std::regex taint(
-      R"(^[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$)");
   auto items = read_strings(n, d, "rke2.node-taint");
   if (!items) return;
   for (const auto& it : *items) {
-    if (!std::regex_match(it.value, taint)) {
-      yaml_error(d, it.node,
-                 "rke2.node-taint entries must be KEY[=VALUE]:EFFECT with EFFECT NoSchedule, "
-                 "PreferNoSchedule or NoExecute, got '" +
-                     it.value + "'");
+    if (std::string why = check_taint(it.value); !why.empty()) {
+      yaml_error(d, it.node, "rke2.node-taint entry '" + abbreviate(it.value) + "' " + why);
       continue;
     }
     c.node_taints.push_back(it.value);
@@ -209,8 +202,15 @@ void parse_configs(const YAML::Node& n, Diagnostics& d, Rke2Config& c) {
   }
 }
 
+// RKE2's flag names: [a-z][a-z0-9-]*.
+bool is_option_name(std::string_view k) {
+  if (k.empty() || k.front() < 'a' || k.front() > 'z') return false;
+  return std::all_of(k.begin(), k.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
 void parse_passthrough(const YAML::Node& n, Diagnostics& d, Rke2Config& c) {
-  static const std::regex option_name("^[a-z][a-z0-9-]*$");
   YAML::Node out(YAML::NodeType::Map);
   for (const auto& [key, value] : read_free_map(n, d, "rke2.config")) {
     const std::string& k = key.Scalar();
@@ -220,10 +220,10 @@ void parse_passthrough(const YAML::Node& n, Diagnostics& d, Rke2Config& c) {
           "rke2.config." + k + " repeats the typed key rke2." + k + "; set it there instead");
       continue;
     }
-    if (!std::regex_match(k, option_name)) {
-      yaml_error(
-          d, key,
-          "rke2.config key '" + k + "' is not an RKE2 option name (lowercase words joined by '-')");
+    if (!is_option_name(k)) {
+      yaml_error(d, key,
+                 "rke2.config key '" + abbreviate(k) +
+                     "' is not an RKE2 option name (lowercase words joined by '-')");
       continue;
     }
     out[k] = value;

@@ -23,6 +23,11 @@ size_t edit_distance(std::string_view a, std::string_view b);
 // The candidate closest to `word`, or "" when none is close enough to suggest.
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
+// `s` itself when it has at most `max` bytes; else its first max - 20 or so
+// bytes (not splitting a UTF-8 sequence), "...", and "(N bytes)": a value
+// quoted in a one-line error stays one readable line.
+std::string abbreviate(std::string_view s, size_t max = 80);
+
 // "1.2 GiB", "512 B".
 std::string human_bytes(unsigned long long bytes);
 // "850 ms", "12.3 s", "2 min 05 s".

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "util/strings.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace kiln;
 
@@ -26,4 +26,19 @@ TEST_CASE("ASCII case folding ignores the locale and leaves other bytes alone", 
   CHECK(iequals_ascii("META-DATA", "meta-data"));
   CHECK_FALSE(iequals_ascii("meta-data", "meta-dat"));
   CHECK_FALSE(iequals_ascii("\xc3\x89", "\xc3\xa9"));
+}
+
+TEST_CASE("abbreviate keeps short text and shortens long text to one bounded line", "[unit]") {
+  CHECK(abbreviate("short") == "short");
+  CHECK(abbreviate(std::string(80, 'a')) == std::string(80, 'a'));
+  std::string long_text(1000, 'b');
+  CHECK(abbreviate(long_text) == std::string(64, 'b') + "... (1000 bytes)");
+  CHECK(abbreviate(long_text).size() == 80);
+  CHECK(abbreviate(long_text, 30) == std::string(14, 'b') + "... (1000 bytes)");
+  // Never cuts a UTF-8 sequence: "é" is two bytes.
+  std::string accents;
+  for (int i = 0; i < 100; ++i) accents += "\xc3\xa9";
+  std::string cut = abbreviate(accents, 30);
+  CHECK(cut == accents.substr(0, 14) + "... (200 bytes)");
+  CHECK(abbreviate("", 0).empty());
 }
