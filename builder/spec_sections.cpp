@@ -28,7 +28,7 @@ const char* to_string(Output o) {
 }
 
 const std::vector<std::string>& rke2_cni_image_sets() {
-  static const std::vector<std::string> sets{"canal", "calico", "cilium", "flannel",
+  static const std::vector<std::string> sets{"canal",  "calico",    "cilium",  "flannel",
                                              "multus", "harvester", "vsphere", "traefik"};
   return sets;
 }
@@ -41,8 +41,11 @@ std::optional<Rke2> parse_rke2(const YAML::Node& n, Diagnostics& d, const InputC
   auto version_node = m.require("version");
   auto version = read_string(version_node, d, "rke2.version");
   static const std::regex version_re(R"(^v\d+\.\d+\.\d+(-(alpha|beta|rc)\d+)?\+rke2r\d+$)");
-  if (version && !std::regex_match(*version, version_re)) {
-    yaml_error(d, version_node, "rke2.version must look like v1.30.5+rke2r1, got '" + *version + "'");
+  // The length bound also keeps std::regex's recursive matcher off a deep
+  // stack (a 50 kB value overflowed it).
+  if (version && (version->size() > 64 || !std::regex_match(*version, version_re))) {
+    yaml_error(d, version_node,
+               "rke2.version must look like v1.30.5+rke2r1, got '" + abbreviate(*version) + "'");
   }
   if (version) r.version = *version;
   r.artifacts = read_input_path(m.get("artifacts"), d, "rke2.artifacts", ctx, InputKind::Directory);
@@ -63,8 +66,8 @@ std::optional<Rke2> parse_rke2(const YAML::Node& n, Diagnostics& d, const InputC
         all.insert(all.end(), cnis.begin(), cnis.end());
         std::string hint = closest_match(name, all);
         yaml_error(d, images_node[i],
-                   "rke2.images: unknown image set '" + name + "' (known: " + join(all, ", ") + ")" +
-                       (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+                   "rke2.images: unknown image set '" + name + "' (known: " + join(all, ", ") +
+                       ")" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
         ok = false;
       }
     }
@@ -93,20 +96,25 @@ std::optional<Rke2> parse_rke2(const YAML::Node& n, Diagnostics& d, const InputC
 
 namespace {
 
+// Both bound the length before matching: the names cannot be longer, and
+// std::regex's recursive matcher would overflow the stack on a long input.
 bool valid_registry_host(const std::string& s) {
+  // A DNS name (at most 253) and ":port".
+  if (s.size() > 253 + 6) return false;
   static const std::regex re(R"(^(\*|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?)$)");
   return std::regex_match(s, re);
 }
 
 bool valid_reference(const std::string& s) {
-  // [registry/]path[:tag][@sha256:digest], the distribution reference grammar in short.
+  // [registry/]path[:tag][@sha256:digest], the distribution reference grammar in short:
+  // a name of at most 255 characters, a tag of at most 128 and a digest.
+  if (s.size() > 255 + 129 + 72) return false;
   static const std::regex re(
       R"(^([a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$)");
   return std::regex_match(s, re);
 }
 
-void parse_airgap_images(const YAML::Node& n, Diagnostics& d, const InputContext& ctx,
-                         Airgap& a) {
+void parse_airgap_images(const YAML::Node& n, Diagnostics& d, const InputContext& ctx, Airgap& a) {
   if (!n.IsDefined()) return;
   if (!n.IsSequence()) {
     yaml_error(d, n, "airgap.images must be a list, got " + yaml_kind(n));
@@ -128,7 +136,8 @@ void parse_airgap_images(const YAML::Node& n, Diagnostics& d, const InputContext
     if (has_ref) {
       auto ref = read_string(m.get("ref"), d, "airgap image ref");
       if (ref && !valid_reference(*ref)) {
-        yaml_error(d, m.get("ref"), "airgap image ref '" + *ref + "' is not a valid image reference");
+        yaml_error(d, m.get("ref"),
+                   "airgap image ref '" + abbreviate(*ref) + "' is not a valid image reference");
         continue;
       }
       auto digest = read_sha256(m.get("digest"), d, "airgap image digest");
@@ -136,7 +145,8 @@ void parse_airgap_images(const YAML::Node& n, Diagnostics& d, const InputContext
       img.ref = *ref;
       if (digest) img.digest = "sha256:" + *digest;
     } else {
-      img.archive = read_input_path(m.get("archive"), d, "airgap image archive", ctx, InputKind::FileOrDirectory);
+      img.archive = read_input_path(m.get("archive"), d, "airgap image archive", ctx,
+                                    InputKind::FileOrDirectory);
       img.sha256 = read_sha256(m.get("sha256"), d, "airgap image sha256");
       if (!img.archive) continue;
     }
@@ -158,7 +168,7 @@ void parse_registries(const YAML::Node& n, Diagnostics& d, const InputContext& c
     RegistryMirror mir;
     mir.registry = key.Scalar();
     if (!valid_registry_host(mir.registry)) {
-      yaml_error(d, key, "registry '" + mir.registry + "' is not a host[:port] or '*'");
+      yaml_error(d, key, "registry '" + abbreviate(mir.registry) + "' is not a host[:port] or '*'");
       continue;
     }
     StrictMap mm(value, d, "mirror '" + mir.registry + "'");
@@ -167,7 +177,8 @@ void parse_registries(const YAML::Node& n, Diagnostics& d, const InputContext& c
     if (endpoints) {
       for (size_t i = 0; i < endpoints->size(); ++i) {
         if (!is_url((*endpoints)[i])) {
-          yaml_error(d, mm.get("endpoint")[i], "endpoint '" + (*endpoints)[i] + "' must be an http(s) URL");
+          yaml_error(d, mm.get("endpoint")[i],
+                     "endpoint '" + (*endpoints)[i] + "' must be an http(s) URL");
         }
       }
       mir.endpoints = *endpoints;
@@ -175,7 +186,8 @@ void parse_registries(const YAML::Node& n, Diagnostics& d, const InputContext& c
     StrictMap rw(mm.get("rewrite"), d, "rewrite");
     for (const auto& [from, to] : rw.entries()) {
       rw.allow(from.Scalar());
-      if (auto t = read_string(to, d, "rewrite target")) mir.rewrites.emplace_back(from.Scalar(), *t);
+      if (auto t = read_string(to, d, "rewrite target"))
+        mir.rewrites.emplace_back(from.Scalar(), *t);
     }
     a.mirrors.push_back(std::move(mir));
   }
@@ -185,7 +197,7 @@ void parse_registries(const YAML::Node& n, Diagnostics& d, const InputContext& c
     RegistryConfig c;
     c.registry = key.Scalar();
     if (!valid_registry_host(c.registry)) {
-      yaml_error(d, key, "registry '" + c.registry + "' is not a host[:port] or '*'");
+      yaml_error(d, key, "registry '" + abbreviate(c.registry) + "' is not a host[:port] or '*'");
       continue;
     }
     std::string what = "config '" + c.registry + "'";
@@ -203,7 +215,8 @@ void parse_registries(const YAML::Node& n, Diagnostics& d, const InputContext& c
         }
       }
       c.username = read_string(auth.get("username"), d, "username");
-      c.password_file = read_input_path(auth.get("password_file"), d, "password_file", ctx, InputKind::File);
+      c.password_file =
+          read_input_path(auth.get("password_file"), d, "password_file", ctx, InputKind::File);
       c.token_file = read_input_path(auth.get("token_file"), d, "token_file", ctx, InputKind::File);
       if (c.password_file && !c.username) {
         yaml_error(d, cm.get("auth"), what + " auth has password_file but no username");
@@ -214,7 +227,8 @@ void parse_registries(const YAML::Node& n, Diagnostics& d, const InputContext& c
       c.ca_file = read_input_path(tls.get("ca_file"), d, "ca_file", ctx, InputKind::File);
       c.cert_file = read_input_path(tls.get("cert_file"), d, "cert_file", ctx, InputKind::File);
       c.key_file = read_input_path(tls.get("key_file"), d, "key_file", ctx, InputKind::File);
-      c.insecure_skip_verify = read_bool(tls.get("insecure_skip_verify"), d, "insecure_skip_verify").value_or(false);
+      c.insecure_skip_verify =
+          read_bool(tls.get("insecure_skip_verify"), d, "insecure_skip_verify").value_or(false);
       if (c.cert_file.has_value() != c.key_file.has_value()) {
         yaml_error(d, cm.get("tls"), what + " tls needs both cert_file and key_file");
       }
@@ -235,7 +249,9 @@ Airgap parse_airgap(const YAML::Node& n, Diagnostics& d, const InputContext& ctx
   auto sdr_node = m.get("system_default_registry");
   if (auto sdr = read_string(sdr_node, d, "airgap.system_default_registry")) {
     if (!valid_registry_host(*sdr) || *sdr == "*") {
-      yaml_error(d, sdr_node, "airgap.system_default_registry must be host[:port], got '" + *sdr + "'");
+      yaml_error(
+          d, sdr_node,
+          "airgap.system_default_registry must be host[:port], got '" + abbreviate(*sdr) + "'");
     } else {
       a.system_default_registry = *sdr;
     }
@@ -285,7 +301,9 @@ Partitions parse_partitions(const YAML::Node& n, Diagnostics& d) {
     if (!h->empty() && h->back() == '%') {
       auto pct = parse_size(h->substr(0, h->size() - 1));
       if (!pct || *pct > 1000) {
-        yaml_error(d, head, "partitions.headroom must be a percentage up to 1000% or a size, got '" + *h + "'");
+        yaml_error(
+            d, head,
+            "partitions.headroom must be a percentage up to 1000% or a size, got '" + *h + "'");
       } else {
         p.headroom_percent = static_cast<unsigned>(*pct);
       }
@@ -311,8 +329,9 @@ std::vector<Output> parse_outputs(const YAML::Node& n, Diagnostics& d) {
       std::vector<std::string> all;
       for (const auto& k : known) all.push_back(k.first);
       std::string hint = closest_match(s, all);
-      yaml_error(d, n[i], "unknown output '" + s + "' (known: " + join(all, ", ") + ")" +
-                              (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      yaml_error(d, n[i],
+                 "unknown output '" + s + "' (known: " + join(all, ", ") + ")" +
+                     (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
       continue;
     }
     if (std::find(out.begin(), out.end(), it->second) != out.end()) {
