@@ -5,6 +5,8 @@
 #include <charconv>
 #include <set>
 
+#include <yaml-cpp/depthguard.h>
+
 #include "util/strings.hpp"
 
 namespace kiln {
@@ -12,6 +14,10 @@ namespace kiln {
 std::optional<YAML::Node> parse_yaml(std::string_view text, Diagnostics& diag) {
   try {
     return YAML::Load(std::string(text));
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp words this one "bad file".
+    diag.error(e.mark.line + 1, e.mark.column + 1,
+               "invalid YAML: nested more than " + std::to_string(e.depth()) + " levels deep");
   } catch (const YAML::ParserException& e) {
     diag.error(e.mark.line + 1, e.mark.column + 1, "invalid YAML: " + e.msg);
   } catch (const YAML::Exception& e) {
