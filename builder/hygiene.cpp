@@ -28,12 +28,21 @@ constexpr const char* kSshKeygenUnit = R"([Unit]
 Description=Generate this machine's SSH host keys
 Documentation=man:ssh-keygen(1)
 # kiln images ship without SSH host keys: each machine needs its own.
-# No default dependencies: those order it after basic.target, which comes
-# after sockets.target and so after ssh.socket, and Before=ssh.socket would
-# then be an ordering cycle. /etc only has to be writable.
+# No default dependencies: it starts as soon as /etc is writable, beside the
+# rest of early boot, instead of after basic.target.
 DefaultDependencies=no
 After=local-fs.target
-Before=ssh.service ssh.socket shutdown.target
+# After the first-boot agent (when the image has one): it gates the RKE2
+# role and logins and should not share the CPU with RSA key generation, and
+# host keys a seed writes (write_files) are then kept: -A makes only what is
+# missing. sshd waits for both anyway.
+After=kiln-firstboot.service
+# Not Before=ssh.socket: naming the socket loads it, and systemd then starts
+# it with the service it triggers, so Debian's disabled ssh.socket would
+# listen from sockets.target on and basic.target would wait for the keys. A
+# socket-activated sshd is covered anyway: Debian's ssh.socket (Accept=no)
+# starts ssh.service, which wants and waits for this unit.
+Before=ssh.service shutdown.target
 Conflicts=shutdown.target
 ConditionPathExists=/usr/bin/ssh-keygen
 
@@ -149,6 +158,24 @@ void reset_machine_id(const RootDir& root, Cleaner& clean) {
   }
 }
 
+// An uninitialized machine-id makes systemd run `preset-all` (enable only)
+// on the first boot, and Debian's policy enables every unit no preset line
+// names: units the packages left disabled on purpose would come up on every
+// node (openssh-server's ssh.socket, listening beside ssh.service). Last in
+// order, this keeps the presets systemd and kiln ship (90-systemd.preset
+// enables systemd-networkd, 40-kiln-rke2 disables the roles) and leaves
+// every other unit as the image was built.
+constexpr const char* kDefaultPresetPath = "/usr/lib/systemd/system-preset/99-kiln-default.preset";
+constexpr const char* kDefaultPreset =
+    "# kiln: first boot enables only what a preset names; other units stay as built.\n"
+    "disable *\n";
+
+void pin_first_boot_presets(const RootDir& root) {
+  if (!root.exists("/usr/lib/systemd/system")) return;  // no systemd in this image
+  root.mkdirs(dirname_of(kDefaultPresetPath));
+  root.write_file(kDefaultPresetPath, kDefaultPreset, 0644, std::pair{0U, 0U});
+}
+
 void remove_ssh_host_keys(const RootDir& root, Cleaner& clean) {
   for (const auto& name : clean.list("/etc/ssh")) {
     if (name.starts_with("ssh_host_") && (name.ends_with("_key") || name.ends_with("_key.pub"))) {
@@ -171,6 +198,7 @@ void run_hygiene_step(BuildContext& ctx) {
   Cleaner clean(root, removed);
 
   reset_machine_id(root, clean);
+  pin_first_boot_presets(root);
   remove_ssh_host_keys(root, clean);
   // Identities and secrets of the build, not of a node.
   clean.remove("/etc/rancher/node/password");

@@ -7,6 +7,7 @@
 #include "builder/steps.hpp"
 #include "tests/builder/fake_image.hpp"
 #include "util/fs.hpp"
+#include "util/strings.hpp"
 
 using namespace kiln;
 
@@ -79,6 +80,13 @@ TEST_CASE("hygiene removes identities, secrets, caches and logs, and lists each"
         "/usr/lib/systemd/system/kiln-ssh-keygen.service");
   CHECK(link_of(r + "/etc/systemd/system/ssh.service.wants/kiln-ssh-keygen.service") ==
         "/usr/lib/systemd/system/kiln-ssh-keygen.service");
+  // Naming ssh.socket would make systemd start it with ssh.service (see the unit).
+  const std::string keygen = read_file(r + "/usr/lib/systemd/system/kiln-ssh-keygen.service");
+  CHECK(keygen.find("\nBefore=ssh.service shutdown.target\n") != std::string::npos);
+  CHECK(keygen.find("\nAfter=kiln-firstboot.service\n") != std::string::npos);
+  for (const auto& line : split(keygen, '\n')) {
+    if (!line.starts_with("#")) CHECK(line.find("ssh.socket") == std::string::npos);
+  }
 
   const auto& removed = b.ctx.report.removed;
   for (const char* p :
@@ -108,4 +116,45 @@ TEST_CASE("hygiene keeps a resolv.conf symlink and installs no keygen unit witho
   CHECK_FALSE(path_exists(r + "/usr/lib/systemd/system/kiln-ssh-keygen.service"));
   CHECK(read_file(r + "/etc/machine-id") == "uninitialized\n");
   CHECK(b.ctx.report.removed.empty());
+}
+
+TEST_CASE("first boot's preset-all enables only what a preset names; the rest stays as built",
+          "[root]") {
+  if (!test::enter_root_test_namespace()) return;
+  test::FakeBuild b;
+  const std::string r = b.ctx.rootfs_dir;
+  test::make_fake_image(r);
+  const std::string units = r + "/usr/lib/systemd/system";
+  // A socket its package left disabled, and a service systemd's own preset
+  // list enables (as 90-systemd.preset does for systemd-networkd).
+  test::write_text(units + "/ssh.socket",
+                   "[Socket]\nListenStream=22\n[Install]\nWantedBy=sockets.target\n");
+  test::write_text(units + "/ssh.service", "[Service]\nExecStart=/bin/true\n");
+  test::write_text(units + "/netd.service",
+                   "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n");
+  test::write_text(r + "/usr/lib/systemd/system-preset/90-systemd.preset", "enable netd.service\n");
+
+  run_hygiene_step(b.ctx);
+  CHECK(read_file(r + "/usr/lib/systemd/system-preset/99-kiln-default.preset") ==
+        "# kiln: first boot enables only what a preset names; other units stay as built.\n"
+        "disable *\n");
+
+  // What systemd does on the first boot (machine-id "uninitialized").
+  auto first_boot = [&] {
+    auto res =
+        test::run_cli({"systemctl", "--root=" + r, "preset-all", "--preset-mode=enable-only"});
+    INFO(res.err);
+    REQUIRE(res.exit_code == 0);
+  };
+  first_boot();
+  // (systemctl links through /lib or /usr/lib, depending on the tree's /lib.)
+  CHECK(ends_with(link_of(r + "/etc/systemd/system/multi-user.target.wants/netd.service"),
+                  "/systemd/system/netd.service"));
+  CHECK_FALSE(path_exists(r + "/etc/systemd/system/sockets.target.wants/ssh.socket"));
+
+  // Without kiln's preset, Debian's enable-by-default policy takes the socket.
+  ::unlink((r + "/usr/lib/systemd/system-preset/99-kiln-default.preset").c_str());
+  first_boot();
+  CHECK(ends_with(link_of(r + "/etc/systemd/system/sockets.target.wants/ssh.socket"),
+                  "/systemd/system/ssh.socket"));
 }

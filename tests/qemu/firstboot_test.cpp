@@ -139,6 +139,18 @@ void check_applied(const ProbeReport& r, const Instance& in) {
   CHECK(r.status["role"]["started"] == true);
 }
 
+// sshd on any boot: after kiln-firstboot (users and keys exist before anyone
+// can log in), with host keys made on this machine, and Debian's ssh.socket
+// (disabled) not started in its place.
+void check_ssh(const ProbeReport& r) {
+  INFO("boot " << r.boot);
+  CHECK(r["ssh-service"] == "active");
+  CHECK(r["ssh-socket"] == "inactive");
+  CHECK(std::stoll(r["ssh-started-at"]) > std::stoll(r["firstboot-exited-at"]));
+  CHECK(std::stoll(r["firstboot-exited-at"]) > 0);
+  CHECK(r["host-key-stat"] == "600 root:root");
+}
+
 // The role on any boot: enabled, and the stand-in server came up.
 void check_role(const ProbeReport& r) {
   INFO("boot " << r.boot << ": rke2-server.service status text: " << r["role-status"]);
@@ -180,6 +192,7 @@ TEST_CASE("kiln-firstboot applies a CIDATA seed once per instance on a booted im
   ProbeReport boot1 = read_probe_report(disk, 1);
   check_applied(boot1, first);
   check_role(boot1);
+  check_ssh(boot1);
   CHECK(boot1["runcmd-log"] == first.id);
 
   // Booting again: the agent stops at "already applied" and changes nothing;
@@ -196,6 +209,7 @@ TEST_CASE("kiln-firstboot applies a CIDATA seed once per instance on a booted im
   CHECK(boot2["hostname"] == first.hostname);
   CHECK(boot2.file("/etc/kiln-fbtest/plain.conf") == "644 root:root " + first.plain + "\n");
   check_role(boot2);
+  check_ssh(boot2);
 
   // A seed with a new instance-id (as a cloned disk gets): applied again.
   const std::string seed2 = write_seed(work.path() + "/seed-2", second);
@@ -207,6 +221,7 @@ TEST_CASE("kiln-firstboot applies a CIDATA seed once per instance on a booted im
   ProbeReport boot3 = read_probe_report(disk, 3);
   check_applied(boot3, second);
   check_role(boot3);
+  check_ssh(boot3);
   CHECK(boot3["runcmd-log"] == first.id + "," + second.id);
   CHECK(trim(state_cat(disk, "/var/lib/kiln/last-instance")) == second.id);
 
