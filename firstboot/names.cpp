@@ -1,5 +1,7 @@
 #include "firstboot/names.hpp"
 
+#include <algorithm>
+
 #include "util/strings.hpp"
 
 namespace kiln::firstboot {
@@ -53,18 +55,11 @@ std::string check_name_part(std::string_view s, std::string_view what) {
   return "";
 }
 
+// A DNS subdomain in lowercase: a host name's rules, and no capitals.
 std::string check_dns_subdomain(std::string_view s) {
-  if (s.size() > 253) return "has a key prefix longer than 253 characters";
-  for (const auto& label : split(s, '.')) {
-    if (label.empty()) return "has a key prefix with an empty DNS label";
-    if (label.front() == '-' || label.back() == '-')
-      return "has a key prefix with a DNS label starting or ending with '-'";
-    for (char c : label) {
-      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-        return "has a key prefix with a character other than lowercase letters, digits, '-' and "
-               "'.'";
-    }
-  }
+  if (std::string why = check_hostname(s); !why.empty()) return "has a key prefix that " + why;
+  if (std::any_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+    return "has a key prefix with capital letters (it must be lowercase)";
   return "";
 }
 

@@ -18,17 +18,24 @@ TEST_CASE("label keys are qualified names with an optional DNS prefix", "[unit]"
   }
   CHECK(check_label_key(std::string(63, 'k')).empty());
   CHECK(check_label_key(std::string(64, 'k')) == "has a key name longer than 63 characters");
-  CHECK(check_label_key(std::string(253, 'p') + "/n").empty());
-  CHECK(check_label_key(std::string(254, 'p') + "/n") ==
-        "has a key prefix longer than 253 characters");
+  // A prefix is a DNS name: labels of at most 63, 253 in all.
+  const std::string label(63, 'p');
+  const std::string prefix_253 = label + "." + label + "." + label + "." + std::string(61, 'p');
+  CHECK(check_label_key(prefix_253 + "/n").empty());
+  CHECK(check_label_key(prefix_253 + "p/n") ==
+        "has a key prefix that is longer than 253 characters");
+  CHECK(check_label_key(std::string(64, 'p') + ".io/n") ==
+        "has a key prefix that has a label longer than 63 characters");
   CHECK(check_label_key("/name") == "has an empty key prefix");
   CHECK(check_label_key("example.com/") == "has an empty key name");
   CHECK(check_label_key("a/b/c") == "has a key with more than one '/'");
-  CHECK(check_label_key("a..b/c") == "has a key prefix with an empty DNS label");
+  CHECK(check_label_key("a..b/c") == "has a key prefix that has an empty label");
   CHECK(check_label_key("-a.b/c") ==
-        "has a key prefix with a DNS label starting or ending with '-'");
+        "has a key prefix that has a label starting or ending with '-'");
   CHECK(check_label_key("Ex.com/c") ==
-        "has a key prefix with a character other than lowercase letters, digits, '-' and '.'");
+        "has a key prefix with capital letters (it must be lowercase)");
+  CHECK(check_label_key("ex_a.com/c") ==
+        "has a key prefix that may only hold letters, digits, '-' and '.'");
   CHECK(check_label_key("_c") ==
         "has a key name that does not start and end with a letter or digit");
   CHECK(check_label_key("c.") ==
