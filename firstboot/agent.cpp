@@ -18,15 +18,10 @@ namespace kiln::firstboot {
 namespace {
 
 // The instance id alone, cheaply: a reboot of an applied instance stops here.
-std::string quick_instance_id(const SeedData& seed) {
+std::string quick_instance_id(const SeedData& seed, const SeedMeta& meta) {
   if (seed.instance_id_override)
     return check_instance_id(*seed.instance_id_override).empty() ? *seed.instance_id_override : "";
-  if (seed.meta) return seed.meta->instance_id;
-  if (seed.meta_data) {
-    Diagnostics scratch(seed.meta_data->name);
-    if (auto md = parse_nocloud_meta_data(seed.meta_data->data, scratch)) return md->instance_id;
-  }
-  return "";
+  return meta.meta ? meta.meta->instance_id : "";
 }
 
 class Steps {
@@ -111,7 +106,8 @@ int run_agent(const SeedData& seed, const AgentOptions& o, Reporter& rep) {
   const bool live = root.path() == "/";
   rep.set_datasource(seed.source, seed.location);
   TargetFacts facts = read_target_facts(root);
-  if (std::string id = quick_instance_id(seed); !id.empty() && !o.force) {
+  const SeedMeta meta = read_seed_meta(seed);
+  if (std::string id = quick_instance_id(seed, meta); !id.empty() && !o.force) {
     InstanceState state(root, id);
     if (state.complete()) {
       rep.set_instance(id);
@@ -119,7 +115,7 @@ int run_agent(const SeedData& seed, const AgentOptions& o, Reporter& rep) {
       return kExitOk;
     }
   }
-  Plan plan = build_plan(seed, facts);
+  Plan plan = build_plan(seed, meta, facts);
   rep.set_instance(plan.meta.instance_id);
   rep.diagnostics(plan.diagnostics);
   if (!plan.valid()) {

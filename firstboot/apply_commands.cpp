@@ -8,7 +8,6 @@
 #include "firstboot/apply_context.hpp"
 #include "util/error.hpp"
 #include "util/subprocess.hpp"
-#include "util/sync_batch.hpp"
 
 namespace kiln::firstboot {
 
@@ -42,9 +41,12 @@ std::string apply_commands(ApplyContext& ctx, const std::string& key) {
              "LANG=C.UTF-8", "KILN_INSTANCE_ID=" + ctx.plan.meta.instance_id};
     if (ctx.live) o.cwd = "/";
     o.on_output = [&](std::string_view chunk) { ctx.reporter.command_output(item, chunk); };
+    // No barrier before the command: what it sees is in the page cache, and
+    // a command that takes the machine down before it returns is not marked
+    // done, so the next boot redoes the (idempotent) writes and runs it again
+    // either way. The barrier after it (in mark_done) orders "done" after
+    // the command's own writes.
     RunResult r;
-    // A command sees a durable system: it may reboot the machine at once.
-    sync_barrier();
     try {
       r = run(argv, o);
     } catch (const Error& e) {

@@ -9,6 +9,7 @@
 #include "firstboot/limits.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/log.hpp"
 #include "util/strings.hpp"
 
 namespace kiln::firstboot {
@@ -75,7 +76,13 @@ int run_run(const std::vector<std::string>& args, const GlobalOptions& global) {
   if (auto t = a.get_int("network-timeout", 1, 600000))
     p.network_budget = std::chrono::milliseconds(*t);
 
-  Reporter reporter({status_path(a, o.root), !a.has("no-journal")});
+  const bool journal = !a.has("no-journal");
+  // Under the unit, stderr is the journal (and the console): the steps are
+  // already there as structured events, so only warnings and the summary
+  // are printed.
+  if (journal && !global.json && fd_is_journal_stream(2))
+    set_event_sink(make_terminal_sink(2, global.verbose, false));
+  Reporter reporter({status_path(a, o.root), journal});
   reporter.notify_status("looking for cloud-init data");
   ProbeResult found;
   const auto probe_start = std::chrono::steady_clock::now();

@@ -57,12 +57,13 @@ void InstanceState::mark_done(const std::string& item) {
 }
 
 void InstanceState::finish() {
-  // Everything the run wrote is durable before the marker that says so.
+  // Everything the run wrote is durable before the marker that says so;
+  // the marker and its companions are then made durable together.
   sync_barrier();
-  ImmediateSync immediate;
   root_.write_file(dir_ + "/complete", std::to_string(std::time(nullptr)) + "\n", 0600);
   root_.write_file(std::string(kStateDir) + "/last-instance", id_ + "\n", 0600);
   root_.remove(dir_ + "/in-progress");
+  sync_barrier();
 }
 
 void InstanceState::load() {
@@ -85,10 +86,12 @@ void InstanceState::load() {
 void InstanceState::save() const {
   // A record of progress is durable at once, and only after what it records:
   // "done" must never outlive a lost write, or a crash would skip the redo.
+  // Two barriers (one syncfs each) cost less than the record's own fsyncs
+  // of the file and its directory after the first.
   sync_barrier();
-  ImmediateSync immediate;
   nlohmann::json j = {{"done", done_}, {"pending", pending_}};
   root_.write_file(dir_ + "/progress.json", j.dump() + "\n", 0600);
+  sync_barrier();
 }
 
 }  // namespace kiln::firstboot

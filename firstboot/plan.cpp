@@ -133,17 +133,28 @@ std::optional<std::string> Plan::short_hostname() const {
   return std::nullopt;
 }
 
+SeedMeta read_seed_meta(const SeedData& seed) {
+  SeedMeta m;
+  if (seed.meta) {
+    m.meta = seed.meta;
+  } else if (seed.meta_data) {
+    Diagnostics d(seed.meta_data->name);
+    m.meta = parse_nocloud_meta_data(seed.meta_data->data, d);
+    m.problems = d.items();
+  }
+  return m;
+}
+
 Plan build_plan(const SeedData& seed, const TargetFacts& facts) {
+  return build_plan(seed, read_seed_meta(seed), facts);
+}
+
+Plan build_plan(const SeedData& seed, const SeedMeta& meta, const TargetFacts& facts) {
   Plan p;
   auto& out = p.diagnostics;
   out = seed.read_problems;
-  if (seed.meta) {
-    p.meta = *seed.meta;
-  } else if (seed.meta_data) {
-    Diagnostics d(seed.meta_data->name);
-    if (auto md = parse_nocloud_meta_data(seed.meta_data->data, d)) p.meta = *md;
-    append(out, d);
-  }
+  if (meta.meta) p.meta = *meta.meta;
+  out.insert(out.end(), meta.problems.begin(), meta.problems.end());
   if (seed.instance_id_override) {
     std::string why = check_instance_id(*seed.instance_id_override);
     if (why.empty()) {

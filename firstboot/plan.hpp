@@ -31,6 +31,16 @@ struct Plan {
   [[nodiscard]] std::optional<std::string> fqdn() const;
 };
 
+// The seed's meta-data: as its source parsed it (IMDS, ConfigDrive), or
+// NoCloud's YAML parsed here, with what was wrong in it. Read once per run:
+// the agent's "already applied?" check and the plan share it.
+struct SeedMeta {
+  std::optional<MetaData> meta;
+  std::vector<Diagnostic> problems;
+};
+SeedMeta read_seed_meta(const SeedData& seed);
+
+Plan build_plan(const SeedData& seed, const SeedMeta& meta, const TargetFacts& facts);
 Plan build_plan(const SeedData& seed, const TargetFacts& facts);
 
 }  // namespace kiln::firstboot

@@ -1,9 +1,12 @@
 #include "firstboot/seed_data.hpp"
 
+#include <fcntl.h>
+
 #include <cerrno>
 
 #include "firstboot/limits.hpp"
 #include "util/error.hpp"
+#include "util/fd.hpp"
 #include "util/fs.hpp"
 #include "util/strings.hpp"
 
@@ -38,12 +41,22 @@ SeedFiles dir_seed_files(const std::string& dir) {
       .read = [dir](const std::string& rel,
                     size_t limit) { return read_file_if_exists(dir + "/" + rel, limit); },
       .exists = [dir](const std::string& rel) { return path_exists(dir + "/" + rel); },
+      .prefetch =
+          [dir](const std::vector<std::string>& rels) {
+            for (const auto& rel : rels) {
+              // O_NONBLOCK: a FIFO planted in a seed must not hang the probe.
+              UniqueFd fd(
+                  ::open((dir + "/" + rel).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+              if (fd) (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_WILLNEED);
+            }
+          },
   };
 }
 
 SeedData read_seed_files(const SeedFiles& files, const std::string& display) {
   SeedData seed;
   seed.source = "seed";
+  if (files.prefetch) files.prefetch({"user-data", "meta-data", "network-config"});
   if (auto ud = read_one(files, display, "user-data", kMaxUserDataBytes, true, seed))
     seed.user_data = *ud;
   else

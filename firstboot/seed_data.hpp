@@ -40,6 +40,10 @@ struct SeedFiles {
   // nullopt when absent; an Error with EFBIG when larger than `limit`.
   std::function<std::optional<std::string>(const std::string& rel, size_t limit)> read;
   std::function<bool(const std::string& rel)> exists;
+  // Optional: starts reading these files ahead, so that on a slow device
+  // (a seed volume early in boot) their reads overlap instead of waiting
+  // one after another. Missing files are skipped.
+  std::function<void(const std::vector<std::string>& rels)> prefetch;
 };
 SeedFiles dir_seed_files(const std::string& dir);
 

@@ -64,6 +64,7 @@ SeedData read_seed_volume(const VolumeInfo& volume,
   return read(SeedFiles{
       .read = [files](const std::string& rel, size_t limit) { return files->read(rel, limit); },
       .exists = [files](const std::string& rel) { return files->exists(rel); },
+      .prefetch = nullptr,  // read in user space: nothing to overlap
   });
 }
 

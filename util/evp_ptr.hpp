@@ -1,12 +1,11 @@
-// RAII for OpenSSL message-digest contexts.
+// RAII for OpenSSL message-digest contexts (libcrypto loaded on first use).
 #pragma once
 
-#include <openssl/evp.h>
-
 #include "util/c_ptr.hpp"
+#include "util/libcrypto_digest.hpp"
 
 namespace kiln {
 
-using EvpMdCtxPtr = CPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
+using EvpMdCtxPtr = CPtr<EVP_MD_CTX, evp_md_ctx_free>;
 
 }  // namespace kiln

@@ -1,9 +1,9 @@
 #include "util/libcurl_loader.hpp"
 
-#include <dlfcn.h>
-
 #include <cstdarg>
 #include <cstdint>
+
+#include "util/dlopen_library.hpp"
 
 // The typecheck macros would turn the definitions below into macro calls.
 #define CURL_DISABLE_TYPECHECK
@@ -14,25 +14,12 @@ namespace {
 
 constexpr const char* kSoname = "libcurl.so.4";
 
-// systemd's ELF dlopen metadata: owner "FDO", type 0x407c0c0a, a
-// NUL-terminated JSON array as the descriptor, padded to 4 bytes.
 constexpr char kDlopenJson[] =
     R"([{"feature":"http","description":"HTTP(S): network datasources, --wait-ready, downloads",)"
     R"("priority":"recommended","soname":["libcurl.so.4"]}])";
-constexpr uint32_t kNoteDescSize = sizeof kDlopenJson;
-struct DlopenNote {
-  uint32_t namesz = 4;
-  uint32_t descsz = kNoteDescSize;
-  uint32_t type = 0x407c0c0a;
-  char name[4] = {'F', 'D', 'O', '\0'};
-  char desc[(kNoteDescSize + 3) & ~3U] = {};
-  constexpr DlopenNote() noexcept {
-    for (uint32_t i = 0; i < kNoteDescSize; ++i) desc[i] = kDlopenJson[i];
-  }
-};
-// The section name makes the assembler give it SHT_NOTE, and the linker a
-// PT_NOTE segment. `used`: nothing refers to it in the program.
-[[gnu::section(".note.dlopen"), gnu::used, gnu::aligned(4)]] constinit const DlopenNote kNote;
+[[gnu::section(".note.dlopen"), gnu::used,
+  gnu::aligned(4)]] constinit const ElfDlopenNote<sizeof kDlopenJson>
+    kNote{kDlopenJson};
 
 struct CurlApi {
   std::string error;
@@ -52,20 +39,13 @@ struct CurlApi {
 
 template <typename Fn>
 bool resolve(void* handle, const char* name, Fn& out, std::string& error) {
-  out = reinterpret_cast<Fn>(::dlsym(handle, name));
-  if (out == nullptr && error.empty()) error = std::string("load '") + kSoname + "': no " + name;
-  return out != nullptr;
+  return resolve_symbol(handle, kSoname, name, out, error);
 }
 
 CurlApi load() {
   CurlApi a;
-  // Never unloaded: its functions serve the rest of the process.
-  void* handle = ::dlopen(kSoname, RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* why = ::dlerror();
-    a.error = std::string("load '") + kSoname + "': " + (why != nullptr ? why : "unknown error");
-    return a;
-  }
+  void* handle = open_library(kSoname, a.error);
+  if (handle == nullptr) return a;
   bool ok = resolve(handle, "curl_global_init", a.global_init, a.error) &&
             resolve(handle, "curl_global_cleanup", a.global_cleanup, a.error) &&
             resolve(handle, "curl_easy_init", a.easy_init, a.error) &&

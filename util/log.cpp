@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include "util/fs.hpp"
 #include "util/strings.hpp"
@@ -41,9 +43,11 @@ void emit(int fd, const std::string& s) {
 
 class TerminalSink final : public EventSink {
  public:
-  TerminalSink(int fd, bool verbose) : fd_(fd), verbose_(verbose), tty_(::isatty(fd) == 1) {}
+  TerminalSink(int fd, bool verbose, bool show_steps)
+      : fd_(fd), verbose_(verbose), show_steps_(show_steps), tty_(::isatty(fd) == 1) {}
 
   void step_started(const std::string& step) override {
+    if (!show_steps_) return;
     std::lock_guard lock(mu_);
     if (tty_) {
       clear_progress();
@@ -52,6 +56,7 @@ class TerminalSink final : public EventSink {
     }
   }
   void step_finished(const StepEvent& e) override {
+    if (!show_steps_) return;
     std::lock_guard lock(mu_);
     clear_progress();
     std::string line = "  " + e.step + ": " + std::string(to_string(e.status)) + " (" +
@@ -61,7 +66,7 @@ class TerminalSink final : public EventSink {
   }
   void progress(const std::string& step, uint64_t done, uint64_t total,
                 std::string_view unit) override {
-    if (!tty_) return;
+    if (!tty_ || !show_steps_) return;
     std::lock_guard lock(mu_);
     clear_progress();
     std::string line = "  " + step + " ";
@@ -96,6 +101,7 @@ class TerminalSink final : public EventSink {
   }
   int fd_;
   bool verbose_;
+  bool show_steps_;
   bool tty_;
   bool progress_shown_ = false;
   std::mutex mu_;
@@ -224,8 +230,19 @@ long long StepTimer::elapsed_ms() const {
       .count();
 }
 
-std::shared_ptr<EventSink> make_terminal_sink(int fd, bool verbose) {
-  return std::make_shared<TerminalSink>(fd, verbose);
+std::shared_ptr<EventSink> make_terminal_sink(int fd, bool verbose, bool show_steps) {
+  return std::make_shared<TerminalSink>(fd, verbose, show_steps);
+}
+
+bool fd_is_journal_stream(int fd) {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  if (stream == nullptr) return false;
+  unsigned long long dev = 0;
+  unsigned long long ino = 0;
+  if (std::sscanf(stream, "%llu:%llu", &dev, &ino) != 2) return false;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return false;
+  return st.st_dev == dev && st.st_ino == ino;
 }
 std::shared_ptr<EventSink> make_json_sink(int fd, bool verbose) {
   return std::make_shared<JsonSink>(fd, verbose);

@@ -68,7 +68,14 @@ class StepTimer {
 };
 
 // Sinks main() can choose from.
-std::shared_ptr<EventSink> make_terminal_sink(int fd, bool verbose);
+// show_steps false: warnings, errors and debug only (for output that already
+// goes to a log with the steps as structured events).
+std::shared_ptr<EventSink> make_terminal_sink(int fd, bool verbose, bool show_steps = true);
 std::shared_ptr<EventSink> make_json_sink(int fd, bool verbose);
+
+// Whether `fd` is the stream systemd connected to the journal for this
+// service ($JOURNAL_STREAM names it as DEVICE:INODE; see
+// sd_journal_stream_fd(3)).
+bool fd_is_journal_stream(int fd);
 
 }  // namespace kiln

@@ -13,23 +13,24 @@
 namespace kiln {
 namespace {
 void init(EVP_MD_CTX* ctx) {
-  if (EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) throw Error("sha256: init failed");
+  const LibcryptoDigest& c = libcrypto_digest();
+  if (c.init(ctx, c.sha256(), nullptr) != 1) throw Error("sha256: init failed");
 }
 }  // namespace
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+Sha256::Sha256() : ctx_(libcrypto_digest().ctx_new()) {
   if (!ctx_) throw Error("sha256: out of memory", 1, ENOMEM);
   init(ctx_.get());
 }
 
 void Sha256::update(const void* data, size_t size) {
-  if (EVP_DigestUpdate(ctx_.get(), data, size) != 1) throw Error("sha256: update failed");
+  if (libcrypto_digest().update(ctx_.get(), data, size) != 1) throw Error("sha256: update failed");
 }
 
 std::array<uint8_t, 32> Sha256::digest() {
   std::array<uint8_t, 32> out{};
   unsigned int len = 0;
-  if (EVP_DigestFinal_ex(ctx_.get(), out.data(), &len) != 1 || len != out.size()) {
+  if (libcrypto_digest().final(ctx_.get(), out.data(), &len) != 1 || len != out.size()) {
     throw Error("sha256: final failed");
   }
   init(ctx_.get());

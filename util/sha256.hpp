@@ -1,4 +1,5 @@
-// Streaming SHA-256 through OpenSSL's EVP interface.
+// Streaming SHA-256 through OpenSSL's EVP interface (libcrypto loaded on
+// first use: util/libcrypto_digest.hpp).
 #pragma once
 
 #include <array>

@@ -67,14 +67,6 @@ void sync_barrier() {
   if (SyncBatch* b = SyncBatch::active()) b->flush();
 }
 
-ImmediateSync::ImmediateSync() : saved_(current_batch) {
-  current_batch = nullptr;
-}
-
-ImmediateSync::~ImmediateSync() {
-  current_batch = saved_;
-}
-
 void sync_file(int fd, std::string_view display_name) {
   if (SyncBatch* b = SyncBatch::active()) {
     b->defer(fd, display_name);

@@ -9,8 +9,9 @@
 // empty. (On ext4 a rename over an existing file writes the new data out
 // with the rename, so a replaced file is the old one or the new one.) So a
 // batch suits work that is redone when it is not recorded as finished:
-// records that must be durable on their own, in order (a "done" marker), go
-// through sync_barrier() and ImmediateSync.
+// records that must be durable in order (a "done" marker) are written
+// between two sync_barrier() calls: after what they record, before anything
+// that relies on them.
 #pragma once
 
 #include <string>
@@ -44,7 +45,6 @@ class SyncBatch {
   static SyncBatch* active();
 
  private:
-  friend class ImmediateSync;
   struct FileSystem {
     dev_t dev = 0;
     UniqueFd fd;
@@ -58,19 +58,6 @@ class SyncBatch {
 // Flushes the active batch, if any: everything written before the barrier
 // is durable before anything written after it.
 void sync_barrier();
-
-// While alive, no batch is active on this thread: each write is durable by
-// itself, as without a batch.
-class ImmediateSync {
- public:
-  ImmediateSync();
-  ~ImmediateSync();
-  ImmediateSync(const ImmediateSync&) = delete;
-  ImmediateSync& operator=(const ImmediateSync&) = delete;
-
- private:
-  SyncBatch* saved_;
-};
 
 // What AtomicFile and other writers call after changing a file or a
 // directory's entries: fsync now, or leave it to the active batch.

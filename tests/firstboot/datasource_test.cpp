@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include "tests/firstboot/firstboot_fixtures.hpp"
 #include "tests/support/http_server.hpp"
@@ -16,6 +17,7 @@
 #include "tests/support/test_support.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/subprocess.hpp"
 
 using namespace kiln;
 using namespace kiln::firstboot;
@@ -90,6 +92,39 @@ TEST_CASE("a file seed on the kernel command line, with h= overriding the host n
   REQUIRE(s["probe_ms"].is_number_integer());
   CHECK(s["probe_ms"].get<long long>() >= 0);
   CHECK(s["probe_ms"].get<long long>() <= s["duration_ms"].get<long long>());
+}
+
+TEST_CASE("under the unit, step lines stay out of the journal stream; the summary is printed",
+          "[unit]") {
+  TempDir tmp;
+  const std::string root = test::make_target_root(tmp.path() + "/root");
+  test::write_seed(tmp.path() + "/seed", "#cloud-config\nhostname: streamed\n");
+  // As systemd runs it: stdout and stderr are one stream, named by
+  // $JOURNAL_STREAM. The events themselves go to the journal (best effort).
+  auto run_with_stream = [&](bool named, const std::string& name) {
+    const std::string log = tmp.path() + "/" + name;
+    test::write_text(log, "");
+    struct stat st {};
+    REQUIRE(::stat(log.c_str(), &st) == 0);
+    RunOptions o;
+    o.check = false;
+    o.log_path = log;
+    if (named)
+      o.env = {"JOURNAL_STREAM=" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino)};
+    RunResult r =
+        run({test::firstboot_bin(), "run", "--root", root, "--no-start", "--force", "--cmdline",
+             "ds=nocloud;s=file://" + tmp.path() + "/seed/", "--sources", "cmdline"},
+            o);
+    CHECK(r.exit_status == 0);
+    return read_file(log);
+  };
+  std::string journal = run_with_stream(true, "journal-stream");
+  INFO(journal);
+  CHECK(journal.find("  hostname: ok") == std::string::npos);
+  CHECK(journal.find("kiln-firstboot: instance ") != std::string::npos);
+  std::string terminal = run_with_stream(false, "plain-stream");
+  INFO(terminal);
+  CHECK(terminal.find("  hostname: ok") != std::string::npos);
 }
 
 TEST_CASE("an http seed on the kernel command line is fetched over HTTP", "[unit]") {

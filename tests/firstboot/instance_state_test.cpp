@@ -1,5 +1,6 @@
 // The instance's progress records under batched durability: a record is
-// synced by itself, and only after everything written before it.
+// made durable by a barrier of its own, after the barrier for everything
+// written before it.
 #include "firstboot/instance_state.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,7 +15,7 @@
 using namespace kiln;
 using namespace kiln::firstboot;
 
-TEST_CASE("progress records flush the batch before them and are durable at once", "[unit]") {
+TEST_CASE("progress records flush the batch before and after them", "[unit]") {
   TempDir tmp;
   RootDir root(test::make_target_root(tmp.path() + "/root"));
   test::write_seed(tmp.path() + "/seed", std::string("#cloud-config\n"),
@@ -29,7 +30,7 @@ TEST_CASE("progress records flush the batch before them and are durable at once"
   root.write_file("/etc/appended.conf", "base\nmore\n", 0644);
   CHECK(batch.pending_file_systems() == 1);
   state.mark_done("write_files[0]");
-  // The file the record speaks of was synced first, the record by itself.
+  // The file the record speaks of was synced first, then the record.
   CHECK(batch.pending_file_systems() == 0);
   CHECK(state.done("write_files[0]"));
 

@@ -4,8 +4,10 @@
 // cloud-localds (vfat and iso9660), mkfs.vfat + mtools, xorriso.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include "firstboot/block_devices.hpp"
+#include "firstboot/seed_data.hpp"
 #include "firstboot/volume_mount.hpp"
 #include "tests/firstboot/firstboot_fixtures.hpp"
 #include "tests/support/test_support.hpp"
@@ -111,6 +113,19 @@ TEST_CASE("a volume is mounted read-only in a private namespace and gone afterwa
   CHECK_THROWS_WITH(
       ReadOnlyMount(tmp.path() + "/files/meta-data", "ext4"),
       Catch::Matchers::StartsWith("mount '" + tmp.path() + "/files/meta-data' (ext4) read-only: "));
+}
+
+TEST_CASE("prefetching a seed directory skips missing files and never blocks on a FIFO", "[unit]") {
+  TempDir tmp;
+  const std::string dir = tmp.path() + "/seed";
+  mkdir_p(dir, 0755);
+  write_file_atomic(dir + "/meta-data", "instance-id: i-pre\n");
+  REQUIRE(::mkfifo((dir + "/user-data").c_str(), 0600) == 0);
+  SeedFiles files = dir_seed_files(dir);
+  REQUIRE(files.prefetch);
+  // Opening the FIFO for reading would wait for a writer that never comes.
+  files.prefetch({"user-data", "meta-data", "network-config"});
+  CHECK(files.read("meta-data", 1024) == std::optional<std::string>("instance-id: i-pre\n"));
 }
 
 TEST_CASE("CIDATA volumes from cloud-localds, mkfs.vfat + mtools and xorriso are applied",

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 #include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -69,4 +73,43 @@ TEST_CASE("the terminal sink writes a line per finished step when not a tty", "[
   CHECK(text.starts_with("  hygiene: ok ("));
   CHECK(text.find(", removed 3 paths\n") != std::string::npos);
   CHECK(text.find("files") == std::string::npos);
+}
+
+TEST_CASE("a terminal sink without steps prints warnings only", "[unit]") {
+  TempDir dir;
+  std::string path = dir.path() + "/journal-stream";
+  UniqueFd fd = open_file(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  auto previous = set_event_sink(make_terminal_sink(fd.get(), false, false));
+  {
+    StepTimer t("users");
+    t.finish();
+  }
+  log_warning("unsupported key 'phone_home'");
+  set_event_sink(previous);
+  CHECK(read_file(path) == "warning: unsupported key 'phone_home'\n");
+}
+
+TEST_CASE("fd_is_journal_stream matches $JOURNAL_STREAM against the descriptor", "[unit]") {
+  TempDir dir;
+  UniqueFd fd = open_file(dir.path() + "/stream", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  UniqueFd other = open_file(dir.path() + "/other", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  struct stat st {};
+  REQUIRE(::fstat(fd.get(), &st) == 0);
+  const char* saved = std::getenv("JOURNAL_STREAM");
+  std::optional<std::string> restore = saved ? std::optional<std::string>(saved) : std::nullopt;
+
+  ::unsetenv("JOURNAL_STREAM");
+  CHECK_FALSE(fd_is_journal_stream(fd.get()));
+  const std::string value = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  ::setenv("JOURNAL_STREAM", value.c_str(), 1);
+  CHECK(fd_is_journal_stream(fd.get()));
+  CHECK_FALSE(fd_is_journal_stream(other.get()));
+  ::setenv("JOURNAL_STREAM", "not-a-stream", 1);
+  CHECK_FALSE(fd_is_journal_stream(fd.get()));
+
+  if (restore) {
+    ::setenv("JOURNAL_STREAM", restore->c_str(), 1);
+  } else {
+    ::unsetenv("JOURNAL_STREAM");
+  }
 }

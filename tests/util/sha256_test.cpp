@@ -35,9 +35,10 @@ TEST_CASE("sha256 of a missing file names it", "[unit]") {
 }
 
 TEST_CASE("EVP_MD_CTX wrapper frees the context", "[unit]") {
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  const LibcryptoDigest& c = libcrypto_digest();
+  EvpMdCtxPtr ctx(c.ctx_new());
   REQUIRE(ctx);
-  REQUIRE(EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1);
+  REQUIRE(c.init(ctx.get(), c.sha256(), nullptr) == 1);
 }
 
 TEST_CASE("is_sha256_hex accepts exactly 64 lowercase hex digits", "[unit]") {
