@@ -12,7 +12,7 @@ constexpr const char* kSoname = "libcrypto.so.3";
 
 constexpr char kDlopenJson[] =
     R"([{"feature":"sha256","description":"SHA-256: checking an interrupted write_files append",)"
-    R"("priority":"required","soname":["libcrypto.so.3"]}])";
+    R"("priority":"recommended","soname":["libcrypto.so.3"]}])";
 [[gnu::section(".note.dlopen"), gnu::used,
   gnu::aligned(4)]] constinit const ElfDlopenNote<sizeof kDlopenJson>
     kNote{kDlopenJson};
