@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "util/cancel.hpp"
+#include "util/child_exit.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/fs.hpp"
@@ -163,6 +164,7 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
   spawn.stdio = {in_r.get(), log_fd ? log_fd.get() : out_w.get(),
                  log_fd ? log_fd.get() : err_w.get()};
   pid_t pid = spawn_process(spawn);
+  const ChildExitWatch exit_watch(pid);
   in_r.reset();
   out_w.reset();
   err_w.reset();
@@ -257,7 +259,15 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
         continue;
       }
     }
-    ::usleep(10'000);
+    // Wake at the child's exit, in time for the deadline or the end of the
+    // grace period, and at least every 100 ms to notice a cancellation.
+    auto next = std::chrono::milliseconds(100);
+    auto until = [&](Clock::time_point t) {
+      next = std::min(next, std::chrono::ceil<std::chrono::milliseconds>(t - Clock::now()));
+    };
+    if (!stop && options.timeout.count() > 0) until(deadline);
+    if (term_sent && !killed) until(*term_sent + std::chrono::seconds(2));
+    exit_watch.sleep(next);
   }
   // Leftovers of the group (daemons that kept no pipe open) go too.
   if (stop) ::kill(-pid, SIGKILL);
