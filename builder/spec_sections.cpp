@@ -4,6 +4,10 @@
 #include <regex>
 #include <set>
 
+#include "builder/outputs.hpp"
+#include "firstboot/seed_check.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 #include "util/strings.hpp"
 #include "util/yaml_reader.hpp"
 
@@ -145,10 +149,29 @@ void parse_airgap_images(const YAML::Node& n, Diagnostics& d, const InputContext
       img.ref = *ref;
       if (digest) img.digest = "sha256:" + *digest;
     } else {
-      img.archive = read_input_path(m.get("archive"), d, "airgap image archive", ctx,
-                                    InputKind::FileOrDirectory);
-      img.sha256 = read_sha256(m.get("sha256"), d, "airgap image sha256");
+      const YAML::Node archive_node = m.get("archive");
+      const YAML::Node sha_node = m.get("sha256");
+      img.archive =
+          read_input_path(archive_node, d, "airgap image archive", ctx, InputKind::FileOrDirectory);
+      img.sha256 = read_sha256(sha_node, d, "airgap image sha256");
       if (!img.archive) continue;
+      // Every input is pinned: an archive file by its sha256, an OCI layout
+      // by the digests its blobs are checked against. Whether the path is a
+      // file is known once it exists (always, unless --no-file-checks).
+      if (path_exists(*img.archive)) {
+        const std::string written = archive_node.Scalar();
+        if (is_directory(*img.archive) && sha_node.IsDefined()) {
+          yaml_error(d, sha_node,
+                     "airgap image sha256 is not allowed for the OCI layout directory '" + written +
+                         "' (its blobs are checked against their digests)");
+          continue;
+        }
+        if (!is_directory(*img.archive) && !sha_node.IsDefined()) {
+          yaml_error(d, item,
+                     "airgap image archive '" + written + "' is a file and needs a sha256");
+          continue;
+        }
+      }
     }
     std::string key = img.ref ? *img.ref : *img.archive;
     if (!seen.insert(key).second) {
