@@ -361,6 +361,18 @@ std::vector<Output> parse_outputs(const YAML::Node& n, Diagnostics& d) {
       yaml_error(d, n[i], "output '" + s + "' is listed twice");
       continue;
     }
+    // Refused here rather than after a full build (the output step checks
+    // again, for specs made in code).
+    if (!output_implemented(it->second)) {
+      std::vector<std::string> done;
+      for (const auto& k : known) {
+        if (output_implemented(k.second)) done.push_back(k.first);
+      }
+      yaml_error(d, n[i],
+                 "output '" + s +
+                     "' is not implemented in this kiln (implemented: " + join(done, ", ") + ")");
+      continue;
+    }
     out.push_back(it->second);
   }
   return out;
