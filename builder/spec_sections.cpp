@@ -383,7 +383,22 @@ Firstboot parse_firstboot(const YAML::Node& n, Diagnostics& d, const InputContex
   if (!n.IsDefined()) return f;
   StrictMap m(n, d, "firstboot");
   if (!m.ok()) return f;
-  f.seed = read_input_path(m.get("seed"), d, "firstboot.seed", ctx, InputKind::Directory);
+  const YAML::Node seed_node = m.get("seed");
+  f.seed = read_input_path(seed_node, d, "firstboot.seed", ctx, InputKind::Directory);
+  if (!f.seed || !ctx.check_files) return f;
+  // A seed the node would refuse fails here, not after a full build.
+  std::string written = seed_node.Scalar();
+  while (written.size() > 1 && written.back() == '/') written.pop_back();
+  const std::string display = path_join(ctx.display_dir, written);
+  std::optional<std::string> rke2_version;
+  if (rke2) rke2_version = rke2->version;
+  try {
+    auto check = firstboot::validate_seed_dir(*f.seed, display, "", rke2_version);
+    for (auto& e : check.errors) d.add(std::move(e));
+    for (auto& w : check.warnings) d.add(std::move(w));
+  } catch (const Error& e) {
+    yaml_error(d, seed_node, "firstboot.seed '" + written + "': " + e.message());
+  }
   return f;
 }
 
