@@ -59,7 +59,7 @@ int run_verify(const std::vector<std::string>& args, const GlobalOptions& g) {
   airgap::ArtifactSet set = airgap::verify_artifact_set(
       a.positionals()[0], a.get_or("arch", "amd64"), sets,
       [&](uint64_t done, uint64_t total) { timer.progress(done, total); });
-  timer.add_field("files", std::to_string(set.sha256.size()));
+  timer.add_field("files", set.sha256.size());
   timer.finish();
   if (g.json) return 0;
   std::string s = set.dir + ": verified against " + set.checksums + "\n";
@@ -114,7 +114,9 @@ int run_ls(const std::vector<std::string>& args, const GlobalOptions& g) {
     }
     doc.push_back({{"archive", path}, {"format", source->format()}, {"images", images}});
   }
-  if (a.has("json") || g.json) {
+  if (g.json) {
+    out(doc.dump() + "\n");  // one JSON line, like every --json output
+  } else if (a.has("json")) {
     out(doc.dump(2) + "\n");
   } else {
     out(table);
@@ -124,7 +126,7 @@ int run_ls(const std::vector<std::string>& args, const GlobalOptions& g) {
 
 // ---- pull ---------------------------------------------------------------
 
-int run_pull(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
+int run_pull(const std::vector<std::string>& args, const GlobalOptions& g) {
   ArgParser p(
       "kiln airgap pull", "REF... -o ARCHIVE",
       "Pull images from registries (OCI distribution API) into kiln's cache and write\n"
@@ -174,11 +176,18 @@ int run_pull(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
     });
     tops.push_back({{img.name}, img.top});
     report += ref + "  " + img.top.digest + "\n";
+    // As kiln.lock names it.
+    timer.add_field("image:" + ref, img.top.digest);
   }
   auto source = airgap::open_blob_store_source(store.dir(), tops);
   airgap::PackResult r = airgap::pack_images({source.get()}, *output, {});
-  timer.add_field("images", std::to_string(r.images.size()));
+  timer.add_field("images", r.images.size());
+  timer.add_field("archive", r.archive);
+  timer.add_field("list", r.list);
+  timer.add_field("output_bytes", r.output_bytes);
   timer.finish();
+  // With --json, stdout carries the events only; the step event has it all.
+  if (g.json) return 0;
   out(report + "wrote " + r.archive + " (" + human_bytes(r.output_bytes) + ") and " + r.list +
       "\n");
   return 0;
@@ -186,7 +195,7 @@ int run_pull(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
 
 // ---- pack ---------------------------------------------------------------
 
-int run_pack(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
+int run_pack(const std::vector<std::string>& args, const GlobalOptions& g) {
   ArgParser p("kiln airgap pack", "INPUT... -o FILE.tar.zst",
               "Pack the images of docker-archives, oci-archives and OCI layouts into one\n"
               "oci-archive that containerd's `ctr images import` and RKE2's agent/images\n"
@@ -226,11 +235,14 @@ int run_pack(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
   }
   o.progress = [&](uint64_t done, uint64_t total) { timer.progress(done, total); };
   airgap::PackResult r = airgap::pack_images(raw, *output, o);
-  timer.add_field("images", std::to_string(r.images.size()));
-  timer.add_field("image_bytes", std::to_string(r.image_bytes));
-  timer.add_field("stored_bytes", std::to_string(r.stored_bytes));
-  timer.add_field("output_bytes", std::to_string(r.output_bytes));
+  timer.add_field("images", r.images.size());
+  timer.add_field("image_bytes", r.image_bytes);
+  timer.add_field("stored_bytes", r.stored_bytes);
+  timer.add_field("output_bytes", r.output_bytes);
+  timer.add_field("archive", r.archive);
+  timer.add_field("list", r.list);
   timer.finish();
+  if (g.json) return 0;
   out("packed " + std::to_string(r.images.size()) + " images into " + r.archive + " (" +
       human_bytes(r.output_bytes) + ")\n  images " + human_bytes(r.image_bytes) + ", stored " +
       human_bytes(r.stored_bytes) + " (shared layers saved " +
