@@ -16,6 +16,7 @@
 #include "builder/cli_subcommands.hpp"
 #include "builder/commands.hpp"
 #include "builder/inputs.hpp"
+#include "builder/spec_sections.hpp"
 #include "util/args.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -48,16 +49,27 @@ int run_verify(const std::vector<std::string>& args, const GlobalOptions& g) {
               "file, and every .tar.zst's zstd window against RKE2's 32 MiB limit.");
   p.positional("DIR", "The artifact directory");
   p.option("images", 0, "SETS",
-           "Image sets the install needs, comma-separated: all, or core plus CNIs");
-  p.option("arch", 0, "ARCH", "Release architecture (default amd64)");
+           "Image sets the install needs, comma-separated: all, or core plus CNIs\n"
+           "(canal, calico, cilium, flannel, multus, harvester, vsphere, traefik)");
+  p.option("arch", 0, "ARCH", "Release architecture: amd64 (the default, and the only one)");
   p.epilog(kExitCodes);
   ParsedArgs a = p.parse(args);
   if (help(p, a)) return 0;
+  // What the spec validator refuses is a usage error here too (exit 2),
+  // not a file that is "missing" (exit 4).
+  auto usage = [&](const std::string& why) {
+    throw Error(p.program() + ": " + why + " (see '" + p.program() + " --help')", kExitUsage);
+  };
   std::vector<std::string> sets;
-  if (auto s = a.get("images")) sets = split(*s, ',');
+  if (auto s = a.get("images")) {
+    sets = split(*s, ',');
+    if (std::string why = spec::image_sets_problem(sets); !why.empty()) usage("--images: " + why);
+  }
+  const std::string arch = a.get_or("arch", "amd64");
+  if (arch != "amd64") usage("--arch '" + abbreviate(arch) + "' is not supported (only amd64)");
   StepTimer timer("verify");
   airgap::ArtifactSet set = airgap::verify_artifact_set(
-      a.positionals()[0], a.get_or("arch", "amd64"), sets,
+      a.positionals()[0], arch, sets,
       [&](uint64_t done, uint64_t total) { timer.progress(done, total); });
   timer.add_field("files", set.sha256.size());
   timer.finish();

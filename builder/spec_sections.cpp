@@ -37,6 +37,31 @@ const std::vector<std::string>& rke2_cni_image_sets() {
   return sets;
 }
 
+std::string unknown_image_set(const std::string& name) {
+  const auto& cnis = rke2_cni_image_sets();
+  if (name == "all" || name == "core" || std::find(cnis.begin(), cnis.end(), name) != cnis.end())
+    return "";
+  std::vector<std::string> all{"all", "core"};
+  all.insert(all.end(), cnis.begin(), cnis.end());
+  std::string hint = closest_match(name, all);
+  return "unknown image set '" + abbreviate(name) + "' (known: " + join(all, ", ") + ")" +
+         (hint.empty() ? "" : "; did you mean '" + hint + "'?");
+}
+
+std::string image_sets_problem(const std::vector<std::string>& sets) {
+  if (sets.empty()) return "no image sets";
+  std::set<std::string> seen;
+  for (const auto& name : sets) {
+    if (std::string why = unknown_image_set(name); !why.empty()) return why;
+    if (!seen.insert(name).second) return "'" + name + "' is listed twice";
+  }
+  if (seen.count("all") != 0 && sets.size() > 1)
+    return "'all' already holds every image; list it alone";
+  if (seen.count("all") == 0 && seen.count("core") == 0)
+    return "needs 'core' (plus a CNI) or 'all'";
+  return "";
+}
+
 std::optional<Rke2> parse_rke2(const YAML::Node& n, Diagnostics& d, const InputContext& ctx) {
   if (!n.IsDefined()) return std::nullopt;
   StrictMap m(n, d, "rke2");
@@ -55,7 +80,6 @@ std::optional<Rke2> parse_rke2(const YAML::Node& n, Diagnostics& d, const InputC
   r.artifacts = read_input_path(m.get("artifacts"), d, "rke2.artifacts", ctx, InputKind::Directory);
   auto images_node = m.get("images");
   if (auto images = read_string_list(images_node, d, "rke2.images")) {
-    const auto& cnis = rke2_cni_image_sets();
     bool ok = !images->empty();
     if (images->empty()) yaml_error(d, images_node, "rke2.images must not be empty");
     std::set<std::string> seen;
@@ -64,14 +88,8 @@ std::optional<Rke2> parse_rke2(const YAML::Node& n, Diagnostics& d, const InputC
       if (!seen.insert(name).second) {
         yaml_error(d, images_node[i], "rke2.images lists '" + name + "' twice");
         ok = false;
-      } else if (name != "all" && name != "core" &&
-                 std::find(cnis.begin(), cnis.end(), name) == cnis.end()) {
-        std::vector<std::string> all{"all", "core"};
-        all.insert(all.end(), cnis.begin(), cnis.end());
-        std::string hint = closest_match(name, all);
-        yaml_error(d, images_node[i],
-                   "rke2.images: unknown image set '" + name + "' (known: " + join(all, ", ") +
-                       ")" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      } else if (std::string why = unknown_image_set(name); !why.empty()) {
+        yaml_error(d, images_node[i], "rke2.images: " + why);
         ok = false;
       }
     }
@@ -378,7 +396,8 @@ std::vector<Output> parse_outputs(const YAML::Node& n, Diagnostics& d) {
   return out;
 }
 
-Firstboot parse_firstboot(const YAML::Node& n, Diagnostics& d, const InputContext& ctx) {
+Firstboot parse_firstboot(const YAML::Node& n, Diagnostics& d, const InputContext& ctx,
+                          const std::optional<Rke2>& rke2) {
   Firstboot f;
   if (!n.IsDefined()) return f;
   StrictMap m(n, d, "firstboot");

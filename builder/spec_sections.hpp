@@ -26,5 +26,11 @@ Firstboot parse_firstboot(const YAML::Node& n, Diagnostics& d, const InputContex
 
 // Known RKE2 image tarball names besides "all" and "core".
 const std::vector<std::string>& rke2_cni_image_sets();
+// "" for a known image set ("all", "core" or a CNI), else "unknown image
+// set 'x' (known: ...)[; did you mean 'y'?]".
+std::string unknown_image_set(const std::string& name);
+// The rules for a whole list (each name known, none twice, "all" alone,
+// "core" unless "all"): the first problem, or "".
+std::string image_sets_problem(const std::vector<std::string>& sets);
 
 }  // namespace kiln::spec

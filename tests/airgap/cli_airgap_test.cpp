@@ -120,6 +120,35 @@ TEST_CASE("kiln airgap pull writes an archive, and nothing when the registry fai
   CHECK(list_dir(tmp.path() + "/out") == std::vector<std::string>{"pulled.tar", "pulled.txt"});
 }
 
+TEST_CASE("kiln airgap verify: an unknown image set or architecture is a usage error", "[unit]") {
+  const std::string dir = standin_artifacts_dir();
+  const std::string see = " (see 'kiln airgap verify --help')";
+  const std::string known =
+      "(known: all, core, canal, calico, cilium, flannel, multus, harvester, vsphere, traefik)";
+  auto usage = [&](const std::vector<std::string>& extra, const std::string& message) {
+    std::vector<std::string> args{"airgap", "verify", dir};
+    args.insert(args.end(), extra.begin(), extra.end());
+    CliResult r = run_kiln(args);
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == message + "\n");
+  };
+  usage({"--images", "bogus"},
+        "kiln airgap verify: --images: unknown image set 'bogus' " + known + see);
+  usage({"--images", "core,calicoo"}, "kiln airgap verify: --images: unknown image set 'calicoo' " +
+                                          known + "; did you mean 'calico'?" + see);
+  usage({"--images", "core,core"}, "kiln airgap verify: --images: 'core' is listed twice" + see);
+  usage({"--images", "all,canal"},
+        "kiln airgap verify: --images: 'all' already holds every image; list it alone" + see);
+  usage({"--images", "canal"},
+        "kiln airgap verify: --images: needs 'core' (plus a CNI) or 'all'" + see);
+  usage({"--arch", "arm64"},
+        "kiln airgap verify: --arch 'arm64' is not supported (only amd64)" + see);
+  // What is valid still verifies.
+  CHECK(run_kiln({"airgap", "verify", dir, "--images", "all", "--arch", "amd64"}).exit_code == 0);
+}
+
 namespace {
 
 // Every stdout line of a --json run is a JSON value; returns them.
