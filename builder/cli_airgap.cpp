@@ -216,7 +216,8 @@ int run_pack(const std::vector<std::string>& args, const GlobalOptions& g) {
               "(FILE.txt).");
   p.positional("INPUT", "Image archive or OCI layout directory", 1, 1000);
   p.option("output", 'o', "FILE", "Archive to write (.tar.zst, or .tar for no compression)");
-  p.option("level", 0, "N", "zstd level, 1-19 (default 3)");
+  p.option("level", 0, "N",
+           "zstd level, 1-" + std::to_string(airgap::kMaxZstdLevel) + " (default 3)");
   p.option("window-log", 0, "N", "zstd window log, at most 25 (default 23)");
   p.option("threads", 0, "N", "Compression threads (default: one per CPU)");
   p.flag("long", 0, "Long-distance matching within the window");
@@ -226,7 +227,7 @@ int run_pack(const std::vector<std::string>& args, const GlobalOptions& g) {
   auto output = a.get("output");
   if (!output) throw Error("kiln airgap pack: missing --output FILE (see --help)", kExitUsage);
   airgap::PackOptions o;
-  o.zstd.level = static_cast<int>(a.get_int("level", 1, 22).value_or(3));
+  o.zstd.level = static_cast<int>(a.get_int("level", 1, airgap::kMaxZstdLevel).value_or(3));
   o.zstd.window_log =
       static_cast<int>(a.get_int("window-log", 10, 31).value_or(airgap::ZstdOptions{}.window_log));
   o.zstd.workers = static_cast<int>(a.get_int("threads", 0, 256).value_or(0));

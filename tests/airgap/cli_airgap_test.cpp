@@ -149,6 +149,24 @@ TEST_CASE("kiln airgap verify: an unknown image set or architecture is a usage e
   CHECK(run_kiln({"airgap", "verify", dir, "--images", "all", "--arch", "amd64"}).exit_code == 0);
 }
 
+TEST_CASE("kiln airgap pack: --level is 1-19, as its help says", "[unit]") {
+  CliResult help = run_kiln({"airgap", "pack", "--help"});
+  CHECK(help.out.find("zstd level, 1-19 (default 3)") != std::string::npos);
+  TempDir tmp;
+  for (const char* level : {"0", "20", "22"}) {
+    INFO(level);
+    CliResult r = run_kiln({"airgap", "pack", standin_workload_archive(), "--level", level, "-o",
+                            tmp.path() + "/x.tar.zst"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == "kiln airgap pack: option '--level' expects an integer from 1 to 19, got '" +
+                       std::string(level) + "' (see 'kiln airgap pack --help')\n");
+    CHECK(list_dir(tmp.path()).empty());
+  }
+  CliResult top = run_kiln({"airgap", "pack", standin_workload_archive(), "--level", "19", "-o",
+                            tmp.path() + "/x.tar.zst"});
+  CHECK(top.exit_code == 0);
+}
+
 namespace {
 
 // Every stdout line of a --json run is a JSON value; returns them.
