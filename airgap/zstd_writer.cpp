@@ -32,10 +32,10 @@ void check_zstd_options(const ZstdOptions& o) {
                     std::to_string(kMinZstdWindowLog),
                 kExitInvalid);
   }
-  if (o.level < 1 || o.level > ZSTD_maxCLevel()) {
-    throw Error("zstd level " + std::to_string(o.level) + " is outside 1.." +
-                    std::to_string(ZSTD_maxCLevel()),
-                kExitInvalid);
+  if (o.level < 1 || o.level > kMaxZstdLevel) {
+    throw Error(
+        "zstd level " + std::to_string(o.level) + " is outside 1.." + std::to_string(kMaxZstdLevel),
+        kExitInvalid);
   }
 }
 

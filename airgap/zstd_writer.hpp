@@ -14,6 +14,10 @@
 namespace kiln::airgap {
 
 constexpr int kMaxZstdWindowLog = 25;
+// zstd's regular levels. 20-22 are its "ultra" levels, which the zstd CLI
+// hides behind --ultra: made for windows far beyond RKE2's 32 MiB, they cost
+// much more time and memory for little gain within it.
+constexpr int kMaxZstdLevel = 19;
 constexpr int kMinZstdWindowLog = 10;
 
 struct ZstdOptions {

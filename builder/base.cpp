@@ -49,7 +49,7 @@ void run_base_step(BuildContext& ctx) {
     // A Debian base is what the mirror resolved the package list to.
     ctx.resolved["base"] = package_list_sha256(ctx.report.packages);
   }
-  timer.add_field("packages", std::to_string(ctx.report.packages.size()));
+  timer.add_field("packages", ctx.report.packages.size());
   timer.finish(cached ? StepStatus::Cached : StepStatus::Ok);
 }
 

@@ -16,6 +16,7 @@
 #include "builder/cli_subcommands.hpp"
 #include "builder/commands.hpp"
 #include "builder/inputs.hpp"
+#include "builder/spec_sections.hpp"
 #include "util/args.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -48,18 +49,29 @@ int run_verify(const std::vector<std::string>& args, const GlobalOptions& g) {
               "file, and every .tar.zst's zstd window against RKE2's 32 MiB limit.");
   p.positional("DIR", "The artifact directory");
   p.option("images", 0, "SETS",
-           "Image sets the install needs, comma-separated: all, or core plus CNIs");
-  p.option("arch", 0, "ARCH", "Release architecture (default amd64)");
+           "Image sets the install needs, comma-separated: all, or core plus CNIs\n"
+           "(canal, calico, cilium, flannel, multus, harvester, vsphere, traefik)");
+  p.option("arch", 0, "ARCH", "Release architecture: amd64 (the default, and the only one)");
   p.epilog(kExitCodes);
   ParsedArgs a = p.parse(args);
   if (help(p, a)) return 0;
+  // What the spec validator refuses is a usage error here too (exit 2),
+  // not a file that is "missing" (exit 4).
+  auto usage = [&](const std::string& why) {
+    throw Error(p.program() + ": " + why + " (see '" + p.program() + " --help')", kExitUsage);
+  };
   std::vector<std::string> sets;
-  if (auto s = a.get("images")) sets = split(*s, ',');
+  if (auto s = a.get("images")) {
+    sets = split(*s, ',');
+    if (std::string why = spec::image_sets_problem(sets); !why.empty()) usage("--images: " + why);
+  }
+  const std::string arch = a.get_or("arch", "amd64");
+  if (arch != "amd64") usage("--arch '" + abbreviate(arch) + "' is not supported (only amd64)");
   StepTimer timer("verify");
   airgap::ArtifactSet set = airgap::verify_artifact_set(
-      a.positionals()[0], a.get_or("arch", "amd64"), sets,
+      a.positionals()[0], arch, sets,
       [&](uint64_t done, uint64_t total) { timer.progress(done, total); });
-  timer.add_field("files", std::to_string(set.sha256.size()));
+  timer.add_field("files", set.sha256.size());
   timer.finish();
   if (g.json) return 0;
   std::string s = set.dir + ": verified against " + set.checksums + "\n";
@@ -114,7 +126,9 @@ int run_ls(const std::vector<std::string>& args, const GlobalOptions& g) {
     }
     doc.push_back({{"archive", path}, {"format", source->format()}, {"images", images}});
   }
-  if (a.has("json") || g.json) {
+  if (g.json) {
+    out(doc.dump() + "\n");  // one JSON line, like every --json output
+  } else if (a.has("json")) {
     out(doc.dump(2) + "\n");
   } else {
     out(table);
@@ -124,7 +138,7 @@ int run_ls(const std::vector<std::string>& args, const GlobalOptions& g) {
 
 // ---- pull ---------------------------------------------------------------
 
-int run_pull(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
+int run_pull(const std::vector<std::string>& args, const GlobalOptions& g) {
   ArgParser p(
       "kiln airgap pull", "REF... -o ARCHIVE",
       "Pull images from registries (OCI distribution API) into kiln's cache and write\n"
@@ -174,11 +188,18 @@ int run_pull(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
     });
     tops.push_back({{img.name}, img.top});
     report += ref + "  " + img.top.digest + "\n";
+    // As kiln.lock names it.
+    timer.add_field("image:" + ref, img.top.digest);
   }
   auto source = airgap::open_blob_store_source(store.dir(), tops);
   airgap::PackResult r = airgap::pack_images({source.get()}, *output, {});
-  timer.add_field("images", std::to_string(r.images.size()));
+  timer.add_field("images", r.images.size());
+  timer.add_field("archive", r.archive);
+  timer.add_field("list", r.list);
+  timer.add_field("output_bytes", r.output_bytes);
   timer.finish();
+  // With --json, stdout carries the events only; the step event has it all.
+  if (g.json) return 0;
   out(report + "wrote " + r.archive + " (" + human_bytes(r.output_bytes) + ") and " + r.list +
       "\n");
   return 0;
@@ -186,7 +207,7 @@ int run_pull(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
 
 // ---- pack ---------------------------------------------------------------
 
-int run_pack(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
+int run_pack(const std::vector<std::string>& args, const GlobalOptions& g) {
   ArgParser p("kiln airgap pack", "INPUT... -o FILE.tar.zst",
               "Pack the images of docker-archives, oci-archives and OCI layouts into one\n"
               "oci-archive that containerd's `ctr images import` and RKE2's agent/images\n"
@@ -195,7 +216,8 @@ int run_pack(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
               "(FILE.txt).");
   p.positional("INPUT", "Image archive or OCI layout directory", 1, 1000);
   p.option("output", 'o', "FILE", "Archive to write (.tar.zst, or .tar for no compression)");
-  p.option("level", 0, "N", "zstd level, 1-19 (default 3)");
+  p.option("level", 0, "N",
+           "zstd level, 1-" + std::to_string(airgap::kMaxZstdLevel) + " (default 3)");
   p.option("window-log", 0, "N", "zstd window log, at most 25 (default 23)");
   p.option("threads", 0, "N", "Compression threads (default: one per CPU)");
   p.flag("long", 0, "Long-distance matching within the window");
@@ -205,7 +227,7 @@ int run_pack(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
   auto output = a.get("output");
   if (!output) throw Error("kiln airgap pack: missing --output FILE (see --help)", kExitUsage);
   airgap::PackOptions o;
-  o.zstd.level = static_cast<int>(a.get_int("level", 1, 22).value_or(3));
+  o.zstd.level = static_cast<int>(a.get_int("level", 1, airgap::kMaxZstdLevel).value_or(3));
   o.zstd.window_log =
       static_cast<int>(a.get_int("window-log", 10, 31).value_or(airgap::ZstdOptions{}.window_log));
   o.zstd.workers = static_cast<int>(a.get_int("threads", 0, 256).value_or(0));
@@ -226,11 +248,14 @@ int run_pack(const std::vector<std::string>& args, const GlobalOptions& /*g*/) {
   }
   o.progress = [&](uint64_t done, uint64_t total) { timer.progress(done, total); };
   airgap::PackResult r = airgap::pack_images(raw, *output, o);
-  timer.add_field("images", std::to_string(r.images.size()));
-  timer.add_field("image_bytes", std::to_string(r.image_bytes));
-  timer.add_field("stored_bytes", std::to_string(r.stored_bytes));
-  timer.add_field("output_bytes", std::to_string(r.output_bytes));
+  timer.add_field("images", r.images.size());
+  timer.add_field("image_bytes", r.image_bytes);
+  timer.add_field("stored_bytes", r.stored_bytes);
+  timer.add_field("output_bytes", r.output_bytes);
+  timer.add_field("archive", r.archive);
+  timer.add_field("list", r.list);
   timer.finish();
+  if (g.json) return 0;
   out("packed " + std::to_string(r.images.size()) + " images into " + r.archive + " (" +
       human_bytes(r.output_bytes) + ")\n  images " + human_bytes(r.image_bytes) + ", stored " +
       human_bytes(r.stored_bytes) + " (shared layers saved " +

@@ -43,6 +43,7 @@ ArgParser up_parser() {
   p.epilog(
       "Exit codes: 0 every node finished its first boot (and is ready, with --wait-ready),\n"
       "9 a node's first boot failed or its data was invalid, 8 timed out, 7 a VM stopped,\n"
+      "1 a cluster is already up in the directory (or another runtime failure),\n"
       "2 usage error, 4 missing image, user-data or firmware, 5 QEMU failed,\n"
       "130 interrupted (the cluster is taken down).");
   return p;

@@ -53,7 +53,7 @@ ArgParser run_parser() {
   p.epilog(
       "Exit codes: 0 the marker appeared (with --marker) or the guest powered off\n"
       "(without), 7 the guest powered off before the marker appeared, 8 timed out,\n"
-      "2 usage error, 4 missing image or firmware, 5 QEMU failed, 130 interrupted.");
+      "2 usage error, 4 missing image, seed or firmware, 5 QEMU failed, 130 interrupted.");
   return p;
 }
 

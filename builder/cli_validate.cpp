@@ -14,9 +14,10 @@ namespace {
 ArgParser validate_parser() {
   ArgParser p("kiln validate", "[SPEC]",
               "Check an image spec strictly: unknown keys, wrong types, bad sha256 values,\n"
-              "paths that escape the spec's directory, duplicate keys and missing inputs.\n"
-              "Every error is printed as SPEC:LINE:COL: message. Without SPEC, the embedded\n"
-              "default spec is checked.");
+              "paths that escape the spec's directory, duplicate keys and missing inputs,\n"
+              "and the seed firstboot.seed names, with kiln-firstboot's own validator.\n"
+              "Every error is printed as SPEC:LINE:COL: message (a seed's as\n"
+              "SEED/FILE:LINE:COL). Without SPEC, the embedded default spec is checked.");
   p.positional("SPEC", "Image spec (YAML)", 0, 1);
   p.flag("no-file-checks", 0, "Do not require local inputs to exist");
   p.epilog("Exit codes: 0 valid, 2 invalid (or usage error).");

@@ -94,8 +94,8 @@ DownReport cluster_down(Cluster& c, std::chrono::seconds timeout) {
   remove_if_present(path_join(c.dir, kTokenFile));
   c.state = "down";
   save_cluster(c);
-  timer.add_field("powered_off", std::to_string(report.powered_off));
-  timer.add_field("killed", std::to_string(report.killed));
+  timer.add_field("powered_off", report.powered_off);
+  timer.add_field("killed", report.killed);
   timer.finish();
   return report;
 }

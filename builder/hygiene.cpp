@@ -232,7 +232,7 @@ void run_hygiene_step(BuildContext& ctx) {
   clean.remove_dirs_named("__pycache__");
 
   for (const auto& p : removed) log_debug("hygiene: removed " + p);
-  timer.add_field("removed", std::to_string(removed.size()));
+  timer.add_field("removed", removed.size());
   if (!removed.empty()) timer.add_field("removed_paths", join(removed, " "));
   timer.finish();
 }

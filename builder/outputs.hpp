@@ -14,8 +14,8 @@ namespace kiln {
 bool output_implemented(spec::Output o);
 
 // Fails with exit 2, naming the format, when the spec asks for one that is
-// not implemented; called before a build starts so nothing is silently
-// skipped.
+// not implemented. The spec parser refuses those already (at their
+// position); this guards specs made in code.
 void check_outputs_implemented(const spec::ImageSpec& spec);
 
 // The file name of an output: "<name>.raw", "<name>.qcow2", ...

@@ -55,7 +55,7 @@ void run_pin_step(BuildContext& ctx) {
     install_binary(root, b, path, what);
     ctx.resolved["binary:" + b.name] = b.source.sha256;
   }
-  timer.add_field("installed", std::to_string(ctx.spec.binaries.size()));
+  timer.add_field("installed", ctx.spec.binaries.size());
   timer.finish();
 }
 

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "builder/build_context.hpp"
+#include "firstboot/ssh_public_key.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -91,9 +92,19 @@ std::string derive_instance_id(const std::string& user_data,
 
 std::vector<std::string> read_ssh_public_keys(const std::string& path) {
   std::vector<std::string> keys;
+  size_t line_no = 0;
   for (const auto& line : split(read_input(path, "SSH public key", 1 << 20), '\n')) {
+    ++line_no;
     std::string_view key = trim(line);
     if (key.empty() || key.front() == '#') continue;
+    // The node's own check, so a key it would refuse is never written.
+    firstboot::SshKeyParse parsed = firstboot::parse_ssh_public_key(key);
+    if (!parsed.key) {
+      throw Error("read SSH public key '" + path + "': line " + std::to_string(line_no) +
+                      " is not an OpenSSH public key ([OPTIONS] TYPE BASE64 [COMMENT]): it " +
+                      parsed.error,
+                  kExitInvalid);
+    }
     keys.emplace_back(key);
   }
   if (keys.empty()) {

@@ -264,7 +264,7 @@ ParseResult parse_spec(std::string_view text, const std::string& display_path,
   s.file = absolute_path(display_path);
   s.dir = dirname_of(s.file);
   s.sha256 = sha256_hex(text);
-  InputContext ctx{s.dir, options.check_files};
+  InputContext ctx{s.dir, options.check_files, dirname_of(display_path)};
 
   StrictMap top(*root, d, "the spec");
   auto name = read_string(top.require("name"), d, "name");
@@ -283,7 +283,7 @@ ParseResult parse_spec(std::string_view text, const std::string& display_path,
   s.boot = parse_boot(top.get("boot"), d);
   s.partitions = parse_partitions(top.get("partitions"), d);
   if (auto outputs = top.get("outputs"); outputs.IsDefined()) s.outputs = parse_outputs(outputs, d);
-  s.firstboot = parse_firstboot(top.get("firstboot"), d, ctx);
+  s.firstboot = parse_firstboot(top.get("firstboot"), d, ctx, s.rke2);
   top.finish();
 
   if (d.has_errors() || !name || !version || !base) return r;

@@ -4,6 +4,10 @@
 #include <regex>
 #include <set>
 
+#include "builder/outputs.hpp"
+#include "firstboot/seed_check.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 #include "util/strings.hpp"
 #include "util/yaml_reader.hpp"
 
@@ -33,6 +37,31 @@ const std::vector<std::string>& rke2_cni_image_sets() {
   return sets;
 }
 
+std::string unknown_image_set(const std::string& name) {
+  const auto& cnis = rke2_cni_image_sets();
+  if (name == "all" || name == "core" || std::find(cnis.begin(), cnis.end(), name) != cnis.end())
+    return "";
+  std::vector<std::string> all{"all", "core"};
+  all.insert(all.end(), cnis.begin(), cnis.end());
+  std::string hint = closest_match(name, all);
+  return "unknown image set '" + abbreviate(name) + "' (known: " + join(all, ", ") + ")" +
+         (hint.empty() ? "" : "; did you mean '" + hint + "'?");
+}
+
+std::string image_sets_problem(const std::vector<std::string>& sets) {
+  if (sets.empty()) return "no image sets";
+  std::set<std::string> seen;
+  for (const auto& name : sets) {
+    if (std::string why = unknown_image_set(name); !why.empty()) return why;
+    if (!seen.insert(name).second) return "'" + name + "' is listed twice";
+  }
+  if (seen.count("all") != 0 && sets.size() > 1)
+    return "'all' already holds every image; list it alone";
+  if (seen.count("all") == 0 && seen.count("core") == 0)
+    return "needs 'core' (plus a CNI) or 'all'";
+  return "";
+}
+
 std::optional<Rke2> parse_rke2(const YAML::Node& n, Diagnostics& d, const InputContext& ctx) {
   if (!n.IsDefined()) return std::nullopt;
   StrictMap m(n, d, "rke2");
@@ -51,7 +80,6 @@ std::optional<Rke2> parse_rke2(const YAML::Node& n, Diagnostics& d, const InputC
   r.artifacts = read_input_path(m.get("artifacts"), d, "rke2.artifacts", ctx, InputKind::Directory);
   auto images_node = m.get("images");
   if (auto images = read_string_list(images_node, d, "rke2.images")) {
-    const auto& cnis = rke2_cni_image_sets();
     bool ok = !images->empty();
     if (images->empty()) yaml_error(d, images_node, "rke2.images must not be empty");
     std::set<std::string> seen;
@@ -60,14 +88,8 @@ std::optional<Rke2> parse_rke2(const YAML::Node& n, Diagnostics& d, const InputC
       if (!seen.insert(name).second) {
         yaml_error(d, images_node[i], "rke2.images lists '" + name + "' twice");
         ok = false;
-      } else if (name != "all" && name != "core" &&
-                 std::find(cnis.begin(), cnis.end(), name) == cnis.end()) {
-        std::vector<std::string> all{"all", "core"};
-        all.insert(all.end(), cnis.begin(), cnis.end());
-        std::string hint = closest_match(name, all);
-        yaml_error(d, images_node[i],
-                   "rke2.images: unknown image set '" + name + "' (known: " + join(all, ", ") +
-                       ")" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      } else if (std::string why = unknown_image_set(name); !why.empty()) {
+        yaml_error(d, images_node[i], "rke2.images: " + why);
         ok = false;
       }
     }
@@ -145,10 +167,29 @@ void parse_airgap_images(const YAML::Node& n, Diagnostics& d, const InputContext
       img.ref = *ref;
       if (digest) img.digest = "sha256:" + *digest;
     } else {
-      img.archive = read_input_path(m.get("archive"), d, "airgap image archive", ctx,
-                                    InputKind::FileOrDirectory);
-      img.sha256 = read_sha256(m.get("sha256"), d, "airgap image sha256");
+      const YAML::Node archive_node = m.get("archive");
+      const YAML::Node sha_node = m.get("sha256");
+      img.archive =
+          read_input_path(archive_node, d, "airgap image archive", ctx, InputKind::FileOrDirectory);
+      img.sha256 = read_sha256(sha_node, d, "airgap image sha256");
       if (!img.archive) continue;
+      // Every input is pinned: an archive file by its sha256, an OCI layout
+      // by the digests its blobs are checked against. Whether the path is a
+      // file is known once it exists (always, unless --no-file-checks).
+      if (path_exists(*img.archive)) {
+        const std::string written = archive_node.Scalar();
+        if (is_directory(*img.archive) && sha_node.IsDefined()) {
+          yaml_error(d, sha_node,
+                     "airgap image sha256 is not allowed for the OCI layout directory '" + written +
+                         "' (its blobs are checked against their digests)");
+          continue;
+        }
+        if (!is_directory(*img.archive) && !sha_node.IsDefined()) {
+          yaml_error(d, item,
+                     "airgap image archive '" + written + "' is a file and needs a sha256");
+          continue;
+        }
+      }
     }
     std::string key = img.ref ? *img.ref : *img.archive;
     if (!seen.insert(key).second) {
@@ -338,17 +379,45 @@ std::vector<Output> parse_outputs(const YAML::Node& n, Diagnostics& d) {
       yaml_error(d, n[i], "output '" + s + "' is listed twice");
       continue;
     }
+    // Refused here rather than after a full build (the output step checks
+    // again, for specs made in code).
+    if (!output_implemented(it->second)) {
+      std::vector<std::string> done;
+      for (const auto& k : known) {
+        if (output_implemented(k.second)) done.push_back(k.first);
+      }
+      yaml_error(d, n[i],
+                 "output '" + s +
+                     "' is not implemented in this kiln (implemented: " + join(done, ", ") + ")");
+      continue;
+    }
     out.push_back(it->second);
   }
   return out;
 }
 
-Firstboot parse_firstboot(const YAML::Node& n, Diagnostics& d, const InputContext& ctx) {
+Firstboot parse_firstboot(const YAML::Node& n, Diagnostics& d, const InputContext& ctx,
+                          const std::optional<Rke2>& rke2) {
   Firstboot f;
   if (!n.IsDefined()) return f;
   StrictMap m(n, d, "firstboot");
   if (!m.ok()) return f;
-  f.seed = read_input_path(m.get("seed"), d, "firstboot.seed", ctx, InputKind::Directory);
+  const YAML::Node seed_node = m.get("seed");
+  f.seed = read_input_path(seed_node, d, "firstboot.seed", ctx, InputKind::Directory);
+  if (!f.seed || !ctx.check_files) return f;
+  // A seed the node would refuse fails here, not after a full build.
+  std::string written = seed_node.Scalar();
+  while (written.size() > 1 && written.back() == '/') written.pop_back();
+  const std::string display = path_join(ctx.display_dir, written);
+  std::optional<std::string> rke2_version;
+  if (rke2) rke2_version = rke2->version;
+  try {
+    auto check = firstboot::validate_seed_dir(*f.seed, display, "", rke2_version);
+    for (auto& e : check.errors) d.add(std::move(e));
+    for (auto& w : check.warnings) d.add(std::move(w));
+  } catch (const Error& e) {
+    yaml_error(d, seed_node, "firstboot.seed '" + written + "': " + e.message());
+  }
   return f;
 }
 

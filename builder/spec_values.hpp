@@ -32,6 +32,9 @@ std::optional<std::string> read_image_path(const YAML::Node& n, Diagnostics& d,
 struct InputContext {
   std::string spec_dir;
   bool check_files = true;
+  // The spec's directory as the user named it ("." for a bare file name),
+  // to name files inside an input the way the user can find them.
+  std::string display_dir = ".";
 };
 
 enum class InputKind { File, Directory, FileOrDirectory };

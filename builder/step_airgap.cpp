@@ -1,15 +1,18 @@
 // The airgap step: the spec's extra container images (registry references,
-// pulled into the cache or taken from it when offline; local archives,
-// sha256-pinned when the spec says so) packed into one oci-archive that
-// RKE2 imports at start, plus the registries configuration.
+// pulled into the cache or taken from it when offline; local archive files,
+// sha256-pinned; OCI layouts, whose blobs are checked against their
+// digests) packed into one oci-archive that RKE2 imports at start, plus the
+// registries configuration.
 //
 //   /var/lib/rancher/rke2/agent/images/kiln-airgap.tar.zst   (+ kiln-airgap.txt)
 //   /etc/rancher/rke2/registries.yaml                        (0600: it may hold secrets)
 //   /etc/rancher/rke2/certs.d/<registry>/{ca.crt,client.crt,client.key}
 //   /etc/rancher/rke2/config.yaml.d/40-kiln-registry.yaml    (system-default-registry)
 //
-// Lock entries: "image:REF" -> the digest REF resolved to, and for images
-// from archives "image:NAME" -> the manifest digest.
+// Lock entries: "image:REF" -> the digest REF resolved to; for images from
+// archives "image:NAME" -> the manifest digest, and for an archive file
+// "image-archive:PATH" -> its sha256 (an OCI layout has no single digest:
+// its blobs are checked against theirs).
 #include <cstdlib>
 #include <memory>
 
@@ -48,6 +51,14 @@ std::string read_secret(const std::string& path, const std::string& what) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   if (s.empty()) throw Error(what + " '" + path + "' is empty", kExitInvalid);
   return s;
+}
+
+// "image-archive:PATH", PATH relative to the spec's directory when it is
+// inside it, so that a lock stays valid wherever the checkout is.
+std::string archive_lock_key(const spec::ImageSpec& spec, const std::string& archive) {
+  std::string prefix = spec.dir + "/";
+  bool inside = !spec.dir.empty() && archive.starts_with(prefix);
+  return "image-archive:" + (inside ? archive.substr(prefix.size()) : archive);
 }
 
 airgap::RegistryOptions registry_options(const spec::Airgap& a) {
@@ -101,6 +112,7 @@ void pack_images_step(BuildContext& ctx, StepTimer& timer) {
     std::string path = *img.archive;
     if (img.sha256) {
       path = fetch_pinned(ctx, {*img.archive, false, *img.sha256}, "airgap image archive");
+      ctx.resolved[archive_lock_key(ctx.spec, *img.archive)] = *img.sha256;
     }
     auto source = airgap::open_image_source(path);
     for (const auto& i : source->images()) {
@@ -122,7 +134,7 @@ void pack_images_step(BuildContext& ctx, StepTimer& timer) {
   airgap::PackOptions o;
   o.progress = [&](uint64_t done, uint64_t total) { timer.progress(done, total); };
   airgap::PackResult r = airgap::pack_images(all, out, o);
-  timer.add_field("images", std::to_string(r.images.size()));
+  timer.add_field("images", r.images.size());
   timer.add_field("archive", human_bytes(r.output_bytes));
 }
 
@@ -168,7 +180,7 @@ void run_airgap_step(BuildContext& ctx) {
   if (!a.images.empty()) pack_images_step(ctx, timer);
   if (!a.mirrors.empty() || !a.configs.empty()) {
     write_registries(ctx);
-    timer.add_field("registries", std::to_string(a.mirrors.size() + a.configs.size()));
+    timer.add_field("registries", a.mirrors.size() + a.configs.size());
   }
   if (a.system_default_registry) {
     RootDir root(ctx.rootfs_dir);

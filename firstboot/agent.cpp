@@ -148,7 +148,8 @@ int run_agent(const SeedData& seed, const AgentOptions& o, Reporter& rep) {
   }
   if (plan.short_hostname()) steps.run("hostname", [&] { return apply_hostname(ctx); });
   if (c.timezone) steps.run("timezone", [&] { return apply_timezone(ctx); });
-  if (plan.network) steps.run("network", [&] { return apply_network(ctx); });
+  if (plan.network || !kiln_networkd_files(root).empty())
+    steps.run("network", [&] { return apply_network(ctx); });
   if (!c.bootcmd.empty()) steps.run("bootcmd", [&] { return apply_commands(ctx, "bootcmd"); });
   if (has_files(false)) steps.run("write-files", [&] { return apply_write_files(ctx, false); });
   if (c.rke2) steps.run("rke2", [&] { return apply_rke2_config(ctx); });
@@ -180,9 +181,15 @@ int run_agent(const SeedData& seed, const AgentOptions& o, Reporter& rep) {
     }
     if (ctx.network_changed) {
       steps.run("networkd", [&] {
+        const std::string unit = "systemd-networkd.service";
+        if (!plan.network) {
+          // Only an earlier instance's files went: a running networkd
+          // drops their settings, a stopped one stays as the image has it.
+          systemd().try_restart_unit(unit);
+          return unit + " restarted if it was running";
+        }
         // The data asked for a network: networkd must run now and on later
         // boots, whatever the image's presets left it as.
-        const std::string unit = "systemd-networkd.service";
         bool enabled_now = systemd().enable_unit_files({unit});
         systemd().restart_unit(unit);
         return unit + (enabled_now ? " enabled and" : "") + " restarted";

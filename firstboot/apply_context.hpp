@@ -36,7 +36,11 @@ std::string apply_users(ApplyContext& ctx);
 std::string apply_ssh_keys(ApplyContext& ctx);
 std::string apply_hostname(ApplyContext& ctx);
 std::string apply_timezone(ApplyContext& ctx);
+// Writes the network-config's networkd files and removes kiln's files that
+// this instance does not have, with or without a network-config.
 std::string apply_network(ApplyContext& ctx);
+// kiln's networkd files (kNetworkdPrefix) in the root's /etc/systemd/network.
+std::vector<std::string> kiln_networkd_files(const RootDir& root);
 std::string apply_write_files(ApplyContext& ctx, bool deferred);
 std::string apply_rke2_config(ApplyContext& ctx);
 // Runs bootcmd or runcmd ("bootcmd"/"runcmd"), each command once per instance.

@@ -79,26 +79,43 @@ std::string apply_timezone(ApplyContext& ctx) {
   return tz;
 }
 
+std::vector<std::string> kiln_networkd_files(const RootDir& root) {
+  std::vector<std::string> out;
+  if (!root.exists(kNetworkdDir)) return out;
+  for (const auto& name : list_dir(root.resolve(kNetworkdDir))) {
+    if (name.starts_with(kNetworkdPrefix)) out.push_back(name);
+  }
+  return out;
+}
+
 std::string apply_network(ApplyContext& ctx) {
-  const std::string dir = "/etc/systemd/network";
-  auto files = render_networkd(*ctx.plan.network);
-  ensure_dir(ctx.root, dir, 0755, std::nullopt);
+  const std::string dir = kNetworkdDir;
+  std::vector<NetworkdFile> files;
+  if (ctx.plan.network) {
+    files = render_networkd(*ctx.plan.network);
+    ensure_dir(ctx.root, dir, 0755, std::nullopt);
+  }
   for (const auto& f : files) {
     if (write_if_changed(ctx.root, dir + "/" + f.name, f.content, 0644, ctx.owner(0, 0)))
       ctx.network_changed = true;
   }
-  // Files of ours that this config no longer has (an earlier instance's).
-  std::string host_dir = ctx.root.resolve(dir);
-  for (const auto& name : list_dir(host_dir)) {
-    if (!name.starts_with(kNetworkdPrefix)) continue;
+  // Files of ours that this instance does not have (an earlier instance's):
+  // a new instance starts from the image's own network configuration.
+  size_t removed = 0;
+  for (const auto& name : kiln_networkd_files(ctx.root)) {
     bool wanted = std::any_of(files.begin(), files.end(),
                               [&](const NetworkdFile& f) { return f.name == name; });
     if (!wanted) {
       ctx.root.remove(dir + "/" + name);
       ctx.network_changed = true;
+      ++removed;
     }
   }
-  return std::to_string(files.size()) + " networkd file" + (files.size() == 1 ? "" : "s");
+  std::string detail = ctx.plan.network ? std::to_string(files.size()) + " networkd file" +
+                                              (files.size() == 1 ? "" : "s")
+                                        : std::string("no network-config");
+  if (removed > 0) detail += ", " + std::to_string(removed) + " of an earlier instance removed";
+  return detail;
 }
 
 }  // namespace kiln::firstboot

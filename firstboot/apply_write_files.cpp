@@ -1,7 +1,12 @@
 // write_files: each file written whole (temp file, fsync, rename) inside the
-// root, with its mode and owner. An append happens once per instance, even
-// across an interruption: the expected result is recorded before the file
-// is replaced, so a re-run can tell whether the append already landed.
+// root, with its mode and owner. A re-run (after power loss, or --force)
+// converges on the bytes an uninterrupted run writes. Writes are simply
+// done again. An append happens once per instance: the digests of its file
+// before and after are recorded before the file is replaced, so a re-run
+// can tell whether it landed. One exception: when the file holds the
+// content the append was made to again, an earlier step of this run
+// (typically a write_files entry for the same path) has put it back, and
+// the append is done again after it, as in the uninterrupted run.
 #include "firstboot/account_db.hpp"
 #include "firstboot/apply_context.hpp"
 #include "util/error.hpp"
@@ -43,18 +48,21 @@ std::string apply_write_files(ApplyContext& ctx, bool deferred) {
         return;
       }
       const std::string item = "write_files[" + std::to_string(f.index) + "]";
-      if (ctx.state.done(item)) {
+      const std::string current = ctx.root.read_file(f.path).value_or("");
+      const std::string current_sha = sha256_hex(current);
+      const auto record = ctx.state.append_record(item);
+      if (record && current_sha == record->result_sha256) {
+        // It landed; the run was cut short before it was marked done.
+        if (!ctx.state.done(item)) ctx.state.mark_done(item);
         ++skipped;
         return;
       }
-      std::string current = ctx.root.read_file(f.path).value_or("");
-      if (auto expected = ctx.state.pending(item); expected && sha256_hex(current) == *expected) {
-        ctx.state.mark_done(item);  // the interrupted run's append landed
-        ++skipped;
+      if (ctx.state.done(item) && !(record && current_sha == record->base_sha256)) {
+        ++skipped;  // landed, and a later step changed the file since
         return;
       }
       std::string result = current + f.content;
-      ctx.state.set_pending(item, sha256_hex(result));
+      ctx.state.record_append(item, {current_sha, sha256_hex(result)});
       ctx.root.write_file(f.path, result, f.mode, own);
       ctx.state.mark_done(item);
       if (touches_units(f.path)) ctx.units_changed = true;

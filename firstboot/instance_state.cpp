@@ -39,20 +39,19 @@ bool InstanceState::done(const std::string& item) const {
   return done_.count(item) != 0;
 }
 
-std::optional<std::string> InstanceState::pending(const std::string& item) const {
-  auto it = pending_.find(item);
-  if (it == pending_.end()) return std::nullopt;
+std::optional<AppendRecord> InstanceState::append_record(const std::string& item) const {
+  auto it = appends_.find(item);
+  if (it == appends_.end()) return std::nullopt;
   return it->second;
 }
 
-void InstanceState::set_pending(const std::string& item, const std::string& expected_sha256) {
-  pending_[item] = expected_sha256;
+void InstanceState::record_append(const std::string& item, const AppendRecord& record) {
+  appends_[item] = record;
   save();
 }
 
 void InstanceState::mark_done(const std::string& item) {
   done_.insert(item);
-  pending_.erase(item);
   save();
 }
 
@@ -77,9 +76,19 @@ void InstanceState::load() {
   for (const auto& item : done) {
     if (item.is_string()) done_.insert(item.get<std::string>());
   }
+  // Older records: "pending" holds the expected result of an append under
+  // way, and nothing is kept once it is done.
   const nlohmann::json pending = j.value("pending", nlohmann::json::object());
   for (const auto& [k, v] : pending.items()) {
-    if (v.is_string()) pending_[k] = v.get<std::string>();
+    if (v.is_string()) appends_[k] = {"", v.get<std::string>()};
+  }
+  const nlohmann::json appends = j.value("appends", nlohmann::json::object());
+  for (const auto& [k, v] : appends.items()) {
+    if (!v.is_object()) continue;
+    const nlohmann::json base = v.value("base", nlohmann::json());
+    const nlohmann::json result = v.value("result", nlohmann::json());
+    if (base.is_string() && result.is_string())
+      appends_[k] = {base.get<std::string>(), result.get<std::string>()};
   }
 }
 
@@ -89,7 +98,10 @@ void InstanceState::save() const {
   // Two barriers (one syncfs each) cost less than the record's own fsyncs
   // of the file and its directory after the first.
   sync_barrier();
-  nlohmann::json j = {{"done", done_}, {"pending", pending_}};
+  nlohmann::json appends = nlohmann::json::object();
+  for (const auto& [item, r] : appends_)
+    appends[item] = {{"base", r.base_sha256}, {"result", r.result_sha256}};
+  nlohmann::json j = {{"done", done_}, {"appends", appends}};
   root_.write_file(dir_ + "/progress.json", j.dump() + "\n", 0600);
   sync_barrier();
 }

@@ -59,5 +59,6 @@ struct NetworkdFile {
 std::vector<NetworkdFile> render_networkd(const NetworkConfig& c);
 // The prefix every file kiln-firstboot writes there carries.
 constexpr const char* kNetworkdPrefix = "10-kiln-";
+constexpr const char* kNetworkdDir = "/etc/systemd/network";
 
 }  // namespace kiln::firstboot

@@ -8,6 +8,7 @@
 #include "firstboot/cloud_config_parse.hpp"
 #include "firstboot/cloud_config_sections.hpp"
 #include "firstboot/names.hpp"
+#include "firstboot/ssh_public_key.hpp"
 #include "firstboot/user_data.hpp"
 #include "util/yaml_reader.hpp"
 
@@ -48,6 +49,18 @@ void attach_default_user_keys(Plan& p, const std::string& meta_name, std::vector
                      true});
     }
     return;
+  }
+  // NoCloud meta-data keys were checked as they were parsed; IMDS and
+  // ConfigDrive hand theirs over as they came.
+  for (size_t i = 0; i < meta.size(); ++i) {
+    SshKeyParse parsed = parse_ssh_public_key(meta[i]);
+    if (!parsed.key) {
+      out.push_back({meta_name, 0, 0,
+                     "public-keys[" + std::to_string(i) +
+                         "] is not an OpenSSH public key ([OPTIONS] TYPE BASE64 [COMMENT]): it " +
+                         parsed.error,
+                     false});
+    }
   }
   for (const auto* keys : {&top, &meta}) {
     for (const auto& k : *keys) {

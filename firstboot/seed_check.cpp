@@ -5,6 +5,7 @@
 #include "firstboot/plan.hpp"
 #include "firstboot/seed_data.hpp"
 #include "firstboot/target_facts.hpp"
+#include "util/fs.hpp"
 
 namespace kiln::firstboot {
 
@@ -25,7 +26,17 @@ SeedCheck validate_seed_dir(const std::string& dir, const std::string& display,
   }
   Plan plan = build_plan(seed, facts);
   SeedCheck out;
-  out.errors = plan.errors();
+  // A baked-in seed is exactly what the NoCloud reader reads: anything else
+  // in it would be silently ignored on the node.
+  for (const auto& name : list_dir(dir)) {
+    if (name != "user-data" && name != "meta-data" && name != "network-config") {
+      out.errors.push_back({display.empty() ? name : display + "/" + name, 0, 0,
+                            "unexpected file (a seed holds user-data, meta-data and "
+                            "network-config, nothing else)",
+                            false});
+    }
+  }
+  for (auto& e : plan.errors()) out.errors.push_back(std::move(e));
   out.warnings = plan.warnings();
   if (out.errors.empty()) out.instance_id = plan.meta.instance_id;
   return out;

@@ -20,7 +20,8 @@ struct SeedCheck {
 };
 
 // Validates the NoCloud seed in `dir` (user-data, meta-data, optional
-// network-config). `display` prefixes file names in diagnostics. With a
+// network-config, and no other file). `display` prefixes file names in
+// diagnostics. With a
 // non-empty `image_root` (the staging tree) the checks that depend on the
 // image run too: timezone names against its zoneinfo, write_files owners
 // against its accounts, and the rke2 profile against the RKE2 version from

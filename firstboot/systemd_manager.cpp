@@ -100,15 +100,24 @@ std::string SystemdManager::start_unit(const std::string& unit, const std::strin
 }
 
 std::string SystemdManager::restart_unit(const std::string& unit) {
+  return unit_job("RestartUnit", unit, "restart unit '" + unit + "'");
+}
+
+std::string SystemdManager::try_restart_unit(const std::string& unit) {
+  return unit_job("TryRestartUnit", unit, "try-restart unit '" + unit + "'");
+}
+
+std::string SystemdManager::unit_job(const char* method, const std::string& unit,
+                                     const std::string& what) {
   SdBusError error;
   sd_bus_message* reply_raw = nullptr;
-  int r = sd_bus_call_method(bus_.get(), kService, kPath, kManager, "RestartUnit", error.get(),
-                             &reply_raw, "ss", unit.c_str(), "replace");
+  int r = sd_bus_call_method(bus_.get(), kService, kPath, kManager, method, error.get(), &reply_raw,
+                             "ss", unit.c_str(), "replace");
   SdBusMessagePtr reply(reply_raw);
-  if (r < 0) throw_bus("restart unit '" + unit + "'", r, error);
+  if (r < 0) throw_bus(what, r, error);
   const char* job = nullptr;
   if (sd_bus_message_read(reply.get(), "o", &job) < 0)
-    throw Error("restart unit '" + unit + "': unexpected reply from systemd");
+    throw Error(what + ": unexpected reply from systemd");
   return job;
 }
 

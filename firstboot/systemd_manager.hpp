@@ -31,10 +31,14 @@ class SystemdManager {
   // networkd: its ExecReload is `networkctl reload`, which needs D-Bus, and
   // kiln images have no dbus-daemon this early.)
   std::string restart_unit(const std::string& unit);
+  // TryRestartUnit(unit, "replace"): restarts the unit only if it runs.
+  std::string try_restart_unit(const std::string& unit);
   // The unit's ActiveState ("active", "activating", "failed", ...).
   std::string active_state(const std::string& unit);
 
  private:
+  // A unit job method with mode "replace"; returns the job path.
+  std::string unit_job(const char* method, const std::string& unit, const std::string& what);
   SdBusPtr bus_;
 };
 

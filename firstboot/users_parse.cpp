@@ -3,6 +3,7 @@
 #include "firstboot/cloud_config_sections.hpp"
 #include "firstboot/cloud_init_keys.hpp"
 #include "firstboot/names.hpp"
+#include "firstboot/ssh_public_key.hpp"
 #include "firstboot/yaml_helpers.hpp"
 #include "util/strings.hpp"
 #include "util/yaml_reader.hpp"
@@ -136,11 +137,16 @@ std::vector<std::string> read_ssh_keys(const YAML::Node& n, Diagnostics& d, cons
   std::vector<std::string> out;
   auto items = read_strings(n, d, what, allow_scalar);
   if (!items) return out;
-  for (const auto& it : *items) {
+  for (size_t i = 0; i < items->size(); ++i) {
+    const auto& it = (*items)[i];
     std::string key(trim(it.value));
-    if (key.empty() || has_control_chars(key) || key.find(' ') == std::string::npos) {
+    SshKeyParse parsed = parse_ssh_public_key(key);
+    if (!parsed.key) {
+      std::string index = n.IsSequence() ? "[" + std::to_string(i) + "]" : "";
       yaml_error(d, it.node,
-                 what + " entries must be one-line OpenSSH public keys ('TYPE BASE64 [COMMENT]')");
+                 what + index +
+                     " is not an OpenSSH public key ([OPTIONS] TYPE BASE64 [COMMENT]): it " +
+                     parsed.error);
       continue;
     }
     out.push_back(key);

@@ -26,6 +26,10 @@ void Diagnostics::warning(int line, int column, std::string message) {
   items_.push_back({file_, line, column, std::move(message), true});
 }
 
+void Diagnostics::add(Diagnostic d) {
+  items_.push_back(std::move(d));
+}
+
 bool Diagnostics::has_errors() const {
   return std::any_of(items_.begin(), items_.end(), [](const auto& d) { return !d.warning; });
 }
@@ -35,7 +39,9 @@ std::vector<Diagnostic> Diagnostics::errors() const {
   for (const auto& d : items_) {
     if (!d.warning) out.push_back(d);
   }
-  std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
+  auto others = std::stable_partition(out.begin(), out.end(),
+                                      [&](const Diagnostic& d) { return d.file == file_; });
+  std::stable_sort(out.begin(), others, [](const Diagnostic& a, const Diagnostic& b) {
     return a.line != b.line ? a.line < b.line : a.column < b.column;
   });
   return out;

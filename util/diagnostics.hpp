@@ -22,8 +22,12 @@ class Diagnostics {
 
   void error(int line, int column, std::string message);
   void warning(int line, int column, std::string message);
+  // A diagnostic about another file this input names (a spec's seed files).
+  void add(Diagnostic d);
   [[nodiscard]] bool has_errors() const;
   [[nodiscard]] const std::vector<Diagnostic>& items() const { return items_; }
+  // This file's errors in position order, then other files' in the order
+  // they were added.
   [[nodiscard]] std::vector<Diagnostic> errors() const;
   [[nodiscard]] std::vector<Diagnostic> warnings() const;
   [[nodiscard]] const std::string& file() const { return file_; }

@@ -61,7 +61,7 @@ class TerminalSink final : public EventSink {
     clear_progress();
     std::string line = "  " + e.step + ": " + std::string(to_string(e.status)) + " (" +
                        human_duration_ms(e.duration_ms) + ")";
-    for (const auto& [k, v] : e.fields) line += ", " + k + " " + v;
+    for (const auto& f : e.fields) line += ", " + f.key + " " + f.value;
     emit(fd_, line + "\n");
   }
   void progress(const std::string& step, uint64_t done, uint64_t total,
@@ -118,7 +118,13 @@ class JsonSink final : public EventSink {
                         {"step", e.step},
                         {"status", to_string(e.status)},
                         {"duration_ms", e.duration_ms}};
-    for (const auto& [k, v] : e.fields) j[k] = v;
+    for (const auto& f : e.fields) {
+      if (f.number) {
+        j[f.key] = *f.number;
+      } else {
+        j[f.key] = f.value;
+      }
+    }
     if (!e.error.empty()) j["error"] = e.error;
     line(j);
   }
@@ -200,7 +206,11 @@ StepTimer::~StepTimer() {
 }
 
 void StepTimer::add_field(std::string key, std::string value) {
-  event_.fields.emplace_back(std::move(key), std::move(value));
+  event_.fields.push_back({std::move(key), std::move(value), std::nullopt});
+}
+
+void StepTimer::add_field(std::string key, uint64_t number) {
+  event_.fields.push_back({std::move(key), std::to_string(number), number});
 }
 
 void StepTimer::progress(uint64_t done, uint64_t total, std::string_view unit) {

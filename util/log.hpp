@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,12 +18,19 @@ namespace kiln {
 enum class StepStatus { Ok, Failed, Skipped, Cached };
 std::string_view to_string(StepStatus s);
 
+// One extra key/value of a step event: a string ("removed": "12 files"),
+// or a count, which --json gives as a JSON number.
+struct StepField {
+  std::string key;
+  std::string value;               // as the terminal shows it
+  std::optional<uint64_t> number;  // set for counts
+};
+
 struct StepEvent {
   std::string step;
   StepStatus status = StepStatus::Ok;
   long long duration_ms = 0;
-  // Extra key/value pairs (for example "removed": "12 files").
-  std::vector<std::pair<std::string, std::string>> fields;
+  std::vector<StepField> fields;
   std::string error;  // set when failed
 };
 
@@ -55,6 +63,11 @@ class StepTimer {
   ~StepTimer();
 
   void add_field(std::string key, std::string value);
+  void add_field(std::string key, const char* value) {
+    add_field(std::move(key), std::string(value));
+  }
+  // A count or size in bytes: a JSON number with --json.
+  void add_field(std::string key, uint64_t number);
   void progress(uint64_t done, uint64_t total, std::string_view unit = "bytes");
   void finish(StepStatus status = StepStatus::Ok);
   void fail(const std::string& error);

@@ -2,6 +2,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "airgap/image_source.hpp"
+#include "builder/lock_file.hpp"
 #include "builder/steps.hpp"
 #include "tests/airgap/fake_registry.hpp"
 #include "tests/airgap/test_images.hpp"
@@ -157,4 +158,41 @@ TEST_CASE("an airgap archive whose sha256 differs from the spec's pin is refused
   CHECK(std::string(e.what()).find("sha256 mismatch for airgap image archive '" + workload + "'") ==
         0);
   CHECK_FALSE(path_exists(ctx.rootfs_dir + kImages));
+}
+
+TEST_CASE("an airgap archive's sha256 goes into kiln.lock, and --locked refuses a changed one",
+          "[unit]") {
+  Build b;
+  b.spec.dir = b.tmp.path() + "/spec";
+  const std::string archive = b.spec.dir + "/images/app.tar";
+  mkdir_p(dirname_of(archive));
+  copy_file(standin_workload_archive(), archive);
+  const std::string sha = sha256_file(archive);
+  b.spec.airgap.images = {archive_image(archive, sha)};
+  BuildContext ctx = b.context();
+  run_airgap_step(ctx);
+  // Relative to the spec's directory, beside the image's manifest digest.
+  CHECK(ctx.resolved.at("image-archive:images/app.tar") == sha);
+  CHECK(ctx.resolved.count("image:" + standin_workload_image()) == 1);
+
+  // The same archive again matches its lock; a different one (a new pin in
+  // the spec) does not.
+  ImageLock lock;
+  lock.inputs = ctx.resolved;
+  check_against_lock(ctx.resolved, {}, lock, "/s/kiln.lock", true);
+  lock.inputs["image-archive:images/app.tar"] = std::string(64, 'a');
+  Error e("");
+  try {
+    check_against_lock(ctx.resolved, {}, lock, "/s/kiln.lock", true);
+  } catch (const Error& err) {
+    e = err;
+  }
+  CHECK(std::string(e.what()) ==
+        "input 'image-archive:images/app.tar' differs from the lock file '/s/kiln.lock': locked " +
+            std::string(64, 'a') + ", now " + sha);
+  CHECK(e.exit_code() == 3);
+  // A lock written before archives were locked lacks the entry: refused too.
+  lock.inputs.erase("image-archive:images/app.tar");
+  CHECK_THROWS_WITH(check_against_lock(ctx.resolved, {}, lock, "/s/kiln.lock", true),
+                    "input 'image-archive:images/app.tar' is not in the lock file '/s/kiln.lock'");
 }

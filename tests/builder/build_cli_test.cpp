@@ -59,6 +59,25 @@ TEST_CASE("kiln build: an invalid spec is exit 2 and a missing spec file exit 4"
         "kiln: error: " + b.spec() + ":8:5: overlay 'ovl.tar' is a tarball and needs a sha256\n");
   b.check_clean();
 
+  // An output format that is not implemented is refused before anything is
+  // built, at its position (not after a full build).
+  b.write_spec(tarball_base("base.tar", sha) + "outputs: [raw, iso]\n");
+  r = b.build();
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "kiln: error: " + b.spec() +
+                     ":7:16: output 'iso' is not implemented in this kiln (implemented: raw, "
+                     "qcow2, vhd, tar)\n");
+  b.check_clean();
+
+  // So is an unpinned airgap image archive.
+  TarBuilder().file("manifest.json", "[]").write(b.dir.path() + "/app.tar");
+  b.write_spec(tarball_base("base.tar", sha) + "airgap:\n  images:\n    - archive: app.tar\n");
+  r = b.build();
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "kiln: error: " + b.spec() +
+                     ":9:7: airgap image archive 'app.tar' is a file and needs a sha256\n");
+  b.check_clean();
+
   auto m =
       test::run_cli({test::bin("kiln"), "build", b.dir.path() + "/absent.yaml", "-o", b.out()});
   CHECK(m.exit_code == 4);

@@ -15,7 +15,8 @@ using namespace kiln;
 namespace {
 
 constexpr const char* kToken = "K10c0ffee-seed-token";
-constexpr const char* kKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKiln kiln@test";
+constexpr const char* kKey =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKiln000000000000000000000000000000000000000 kiln@test";
 
 // A directory with a token file, an SSH key file and room for the seed.
 struct SeedDir {
@@ -221,6 +222,23 @@ TEST_CASE("kiln seed: a bad token or key file is exit 2 and never shows the toke
   d.expect_failure(
       args, 2,
       "kiln: error: read SSH public key '" + d.path("nokey.pub") + "': no key in the file");
+  // Each key is parsed as sshd would: a line that is not a key, or whose
+  // data is not of the type it names, is refused with its line number.
+  test::write_text(d.path("bad.pub"), "not a key\n");
+  args = server(d.token());
+  args.insert(args.end(), {"--ssh-key", d.path("bad.pub")});
+  d.expect_failure(args, 2,
+                   "kiln: error: read SSH public key '" + d.path("bad.pub") +
+                       "': line 1 is not an OpenSSH public key ([OPTIONS] TYPE BASE64 [COMMENT]): "
+                       "it has an unknown key type 'not'");
+  test::write_text(d.path("mixed.pub"), "# ops\n" + std::string(kKey) + "\n\nssh-rsa" +
+                                            std::string(kKey).substr(11) + "\n");
+  args = server(d.token());
+  args.insert(args.end(), {"--ssh-key", d.path("key.pub"), "--ssh-key", d.path("mixed.pub")});
+  d.expect_failure(args, 2,
+                   "kiln: error: read SSH public key '" + d.path("mixed.pub") +
+                       "': line 4 is not an OpenSSH public key ([OPTIONS] TYPE BASE64 [COMMENT]): "
+                       "it names type 'ssh-rsa' but its key data holds a 'ssh-ed25519' key");
 }
 
 TEST_CASE(

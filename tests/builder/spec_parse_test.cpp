@@ -61,8 +61,11 @@ TEST_CASE("the full example parses into the model with paths resolved against th
   REQUIRE(s.rke2);
   CHECK(s.rke2->images == std::vector<std::string>{"core", "canal"});
   CHECK(s.rke2->artifacts == dir + "/inputs/artifacts");
-  REQUIRE(s.airgap.images.size() == 2);
+  REQUIRE(s.airgap.images.size() == 3);
   CHECK(s.airgap.images[0].digest->starts_with("sha256:"));
+  CHECK(s.airgap.images[1].sha256.has_value());  // an archive file: pinned
+  CHECK(s.airgap.images[2].archive == dir + "/inputs/oci-layout");
+  CHECK_FALSE(s.airgap.images[2].sha256);  // an OCI layout: its blobs are checked instead
   REQUIRE(s.airgap.mirrors.size() == 1);
   CHECK(s.airgap.mirrors[0].rewrites.size() == 1);
   REQUIRE(s.airgap.configs.size() == 1);

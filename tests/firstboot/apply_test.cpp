@@ -78,8 +78,9 @@ TEST_CASE("apply writes every supported key of the full seed to the root", "[uni
   CHECK((stat_of(etc + "/sudoers.d/90-kiln-users").st_mode & 07777) == 0440);
 
   // ssh keys: top-level keys went to the default user.
-  CHECK(read_file(root + "/home/kiln/.ssh/authorized_keys") ==
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorKeyForKilnTests0000000000000 op@kiln\n");
+  CHECK(
+      read_file(root + "/home/kiln/.ssh/authorized_keys") ==
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorKeyForKilnTests00000000000000000000 op@kiln\n");
   auto keys = stat_of(root + "/home/alice/.ssh/authorized_keys");
   CHECK((keys.st_mode & 07777) == 0600);
   CHECK(keys.st_uid == 1001);

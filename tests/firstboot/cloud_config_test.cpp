@@ -74,7 +74,7 @@ users:
     shell: /bin/zsh
     lock_passwd: no
     hashed_passwd: "$6$salt$hash"
-    ssh_authorized_keys: ["ssh-rsa AAAAB3 carol@x"]
+    ssh_authorized_keys: ["ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAFABraWxuLXRlc3QtcnNhLWNhcm9s carol@x"]
     system: true
     uid: 1234
 )");
@@ -93,7 +93,9 @@ users:
   CHECK(c.shell == "/bin/zsh");
   CHECK_FALSE(c.lock_passwd);
   CHECK(c.hashed_passwd == "$6$salt$hash");
-  CHECK(c.ssh_authorized_keys == std::vector<std::string>{"ssh-rsa AAAAB3 carol@x"});
+  CHECK(c.ssh_authorized_keys ==
+        std::vector<std::string>{
+            "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAFABraWxuLXRlc3QtcnNhLWNhcm9s carol@x"});
   CHECK(c.system);
   CHECK(strs(p.warnings()) ==
         std::vector<std::string>{"ud:14:5: warning: users[2].uid is valid cloud-config but "
@@ -102,18 +104,26 @@ users:
 
 TEST_CASE("top-level keys and meta-data public-keys go to the default user", "[unit]") {
   // No users key: the default user exists because there are keys for it.
-  Plan p = plan_for("#cloud-config\nssh_authorized_keys: [\"ssh-ed25519 AAAA top@x\"]\n",
-                    "instance-id: i-1\npublic-keys:\n  - ssh-ed25519 BBBB meta@x\n");
+  Plan p = plan_for(
+      "#cloud-config\nssh_authorized_keys: [\"ssh-ed25519 "
+      "AAAAC3NzaC1lZDI1NTE5AAAAIKeyA000000000000000000000000000000000000000 top@x\"]\n",
+      "instance-id: i-1\npublic-keys:\n  - ssh-ed25519 "
+      "AAAAC3NzaC1lZDI1NTE5AAAAIKeyB000000000000000000000000000000000000000 meta@x\n");
   REQUIRE(p.valid());
   REQUIRE(p.config.users.size() == 1);
   CHECK(p.config.users[0].is_default);
-  CHECK(p.config.users[0].ssh_authorized_keys ==
-        std::vector<std::string>{"ssh-ed25519 AAAA top@x", "ssh-ed25519 BBBB meta@x"});
+  CHECK(
+      p.config.users[0].ssh_authorized_keys ==
+      std::vector<std::string>{
+          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyA000000000000000000000000000000000000000 top@x",
+          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyB000000000000000000000000000000000000000 "
+          "meta@x"});
   // No users key and no keys: nobody is created.
   CHECK(plan_for("#cloud-config\nhostname: a\n").config.users.empty());
   // users without "default": meta-data keys are a warning, not an install.
   Plan q = plan_for("#cloud-config\nusers: [alice]\n",
-                    "instance-id: i-1\npublic-keys: {k1: ssh-ed25519 CCCC x@y}\n");
+                    "instance-id: i-1\npublic-keys: {k1: ssh-ed25519 "
+                    "AAAAC3NzaC1lZDI1NTE5AAAAIKeyC000000000000000000000000000000000000000 x@y}\n");
   CHECK(q.valid());
   CHECK(strs(q.warnings()) ==
         std::vector<std::string>{

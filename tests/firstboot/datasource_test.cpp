@@ -55,8 +55,11 @@ test::HttpResponse imds(const test::HttpRequest& req, const std::string& user_da
       {"/latest/meta-data/instance-id", "i-0123456789abcdef0"},
       {"/latest/meta-data/local-hostname", "ip-10-0-0-5.ec2.internal"},
       {"/latest/meta-data/public-keys/", "0=ops-key\n1=backup"},
-      {"/latest/meta-data/public-keys/0/openssh-key", "ssh-ed25519 AAAAIMDS0 ops@ec2\n"},
-      {"/latest/meta-data/public-keys/1/openssh-key", "ssh-rsa AAAAIMDS1 backup@ec2"},
+      {"/latest/meta-data/public-keys/0/openssh-key",
+       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyIMDS000000000000000000000000000000000000 "
+       "ops@ec2\n"},
+      {"/latest/meta-data/public-keys/1/openssh-key",
+       "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAFABraWxuLXRlc3QtcnNhLWltZHMx backup@ec2"},
   };
   if (req.target == "/latest/user-data" && !user_data.empty()) {
     r.body = user_data;
@@ -191,7 +194,8 @@ TEST_CASE("EC2 IMDSv2: token first, then instance-id, host name, keys and user-d
   CHECK(read_file(root + "/etc/hostname") == "ip-10-0-0-5\n");
   CHECK(read_file(root + "/etc/from-imds") == "yes");
   CHECK(read_file(root + "/home/kiln/.ssh/authorized_keys") ==
-        "ssh-ed25519 AAAAIMDS0 ops@ec2\nssh-rsa AAAAIMDS1 backup@ec2\n");
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyIMDS000000000000000000000000000000000000 "
+        "ops@ec2\nssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAFABraWxuLXRlc3QtcnNhLWltZHMx backup@ec2\n");
   auto requests = server.requests();
   REQUIRE_FALSE(requests.empty());
   CHECK(requests.front().method == "PUT");
@@ -241,7 +245,7 @@ TEST_CASE("ConfigDrive: meta_data.json and user_data in the OpenStack layout", "
   test::write_text(
       d + "/meta_data.json",
       R"({"uuid": "83679162-1378-4288-a2d4-70e13ec132aa", "hostname": "os-node.novalocal",
-  "public_keys": {"mykey": "ssh-ed25519 AAAACD os@x"}})");
+  "public_keys": {"mykey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyCD00000000000000000000000000000000000000 os@x"}})");
   test::write_text(d + "/user_data", "#cloud-config\nhostname: cd\n");
   test::write_text(d + "/network_data.json", "{}");
   SeedData s = read_configdrive_dir(tmp.path(), "/dev/sr0");
@@ -249,7 +253,10 @@ TEST_CASE("ConfigDrive: meta_data.json and user_data in the OpenStack layout", "
   REQUIRE(s.meta);
   CHECK(s.meta->instance_id == "83679162-1378-4288-a2d4-70e13ec132aa");
   CHECK(s.meta->local_hostname == "os-node.novalocal");
-  CHECK(s.meta->public_keys == std::vector<std::string>{"ssh-ed25519 AAAACD os@x"});
+  CHECK(
+      s.meta->public_keys ==
+      std::vector<std::string>{
+          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyCD00000000000000000000000000000000000000 os@x"});
   CHECK(s.user_data.data == "#cloud-config\nhostname: cd\n");
   REQUIRE(s.read_problems.size() == 1);
   CHECK(s.read_problems[0].str() ==

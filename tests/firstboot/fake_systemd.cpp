@@ -73,6 +73,9 @@ int on_start(sd_bus_message* m, void* userdata, sd_bus_error* error) {
 int on_restart(sd_bus_message* m, void* userdata, sd_bus_error* error) {
   return on_unit_job(m, userdata, error, "RestartUnit");
 }
+int on_try_restart(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+  return on_unit_job(m, userdata, error, "TryRestartUnit");
+}
 
 int on_load(sd_bus_message* m, void* userdata, sd_bus_error* /*error*/) {
   const char* unit = nullptr;
@@ -97,6 +100,7 @@ const sd_bus_vtable kManager[] = {
     SD_BUS_METHOD("EnableUnitFiles", "asbb", "ba(sss)", on_enable, 0),
     SD_BUS_METHOD("StartUnit", "ss", "o", on_start, 0),
     SD_BUS_METHOD("RestartUnit", "ss", "o", on_restart, 0),
+    SD_BUS_METHOD("TryRestartUnit", "ss", "o", on_try_restart, 0),
     SD_BUS_METHOD("LoadUnit", "s", "o", on_load, 0),
     SD_BUS_VTABLE_END,
 };

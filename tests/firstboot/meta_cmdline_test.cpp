@@ -15,11 +15,15 @@ TEST_CASE("meta-data as cloud-localds writes it (JSON) and as YAML", "[unit]") {
   CHECK(json->instance_id == "iid-local01");
   CHECK(json->local_hostname == "myhost");
   auto yaml = parse_nocloud_meta_data(
-      "instance-id: i-9\npublic-keys:\n  op: ssh-ed25519 AAAA op@x\n  two: [ssh-rsa BBBB two@x]\n",
+      "instance-id: i-9\npublic-keys:\n  op: ssh-ed25519 "
+      "AAAAC3NzaC1lZDI1NTE5AAAAIKeyA000000000000000000000000000000000000000 op@x\n  two: [ssh-rsa "
+      "AAAAB3NzaC1yc2EAAAADAQABAAAAEgBraWxuLXRlc3QtcnNhLXR3bw== two@x]\n",
       d);
   REQUIRE(yaml);
   CHECK(yaml->public_keys ==
-        std::vector<std::string>{"ssh-ed25519 AAAA op@x", "ssh-rsa BBBB two@x"});
+        std::vector<std::string>{
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyA000000000000000000000000000000000000000 op@x",
+            "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAEgBraWxuLXRlc3QtcnNhLXR3bw== two@x"});
   CHECK_FALSE(d.has_errors());
 }
 

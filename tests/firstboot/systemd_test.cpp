@@ -1,5 +1,6 @@
 // Starting the role through sd-bus, against a fake systemd manager.
 #include <atomic>
+#include <map>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -219,4 +220,48 @@ TEST_CASE("network files on an image with networkd disabled enable it before res
     }
   }
   CHECK(found);
+}
+
+TEST_CASE(
+    "a new instance without network-config removes an earlier instance's networkd files and "
+    "restarts a running networkd",
+    "[unit]") {
+  TempDir tmp;
+  const std::string root = test::make_target_root(tmp.path() + "/root");
+  const std::string net = root + "/etc/systemd/network";
+  // What an earlier instance with a static address left, beside the image's own file.
+  test::write_text(net + "/10-kiln-eth0.network",
+                   "[Match]\nName=eth0\n\n[Network]\nAddress=10.9.9.9/24\n");
+  test::write_text(net + "/10-kiln-eth0.link", "[Match]\nMACAddress=52:54:00:12:34:56\n");
+  test::write_text(net + "/50-image.network", "[Match]\nName=en*\n\n[Network]\nDHCP=yes\n");
+  auto apply = [&](test::FakeSystemd& fake, const std::string& id) {
+    test::write_seed(tmp.path() + "/seed", std::string("#cloud-config\n"),
+                     "instance-id: " + id + "\n");
+    AgentOptions o;
+    o.root = root;
+    o.start = true;
+    o.connect_systemd = [&fake] { return fake.connect(); };
+    Reporter reporter({tmp.path() + "/status.json", false});
+    SeedData seed = read_seed_dir(tmp.path() + "/seed", "seed");
+    CHECK(run_agent(seed, o, reporter) == 0);
+    std::map<std::string, std::string> steps;
+    const auto status = nlohmann::json::parse(read_file(tmp.path() + "/status.json"));
+    for (const auto& s : status["steps"])
+      steps[s["name"].get<std::string>()] = s["detail"].get<std::string>();
+    return steps;
+  };
+  test::FakeSystemd fake;
+  auto steps = apply(fake, "i-new");
+  CHECK(list_dir(net) == std::vector<std::string>{"50-image.network"});
+  CHECK(steps == std::map<std::string, std::string>{
+                     {"network", "no network-config, 2 of an earlier instance removed"},
+                     {"networkd", "systemd-networkd.service restarted if it was running"}});
+  CHECK(fake.calls() ==
+        std::vector<std::string>{"TryRestartUnit systemd-networkd.service replace"});
+
+  // The next instance finds nothing of kiln's: no network step at all.
+  test::FakeSystemd quiet;
+  CHECK(apply(quiet, "i-later").empty());
+  CHECK(quiet.calls().empty());
+  CHECK(list_dir(net) == std::vector<std::string>{"50-image.network"});
 }

@@ -33,6 +33,7 @@ TEST_CASE("the JSON sink emits one event per line with step, status and duration
   {
     StepTimer ok("base");
     ok.add_field("cache", "hit");
+    ok.add_field("bytes", uint64_t{5000000000});
     ok.finish(StepStatus::Cached);
   }
   try {
@@ -50,6 +51,9 @@ TEST_CASE("the JSON sink emits one event per line with step, status and duration
   CHECK(events[1]["step"] == "base");
   CHECK(events[1]["status"] == "cached");
   CHECK(events[1]["cache"] == "hit");
+  // Counts and sizes are JSON numbers, not strings (beyond 32 bits too).
+  CHECK(events[1]["bytes"].is_number_unsigned());
+  CHECK(events[1]["bytes"] == 5000000000ULL);
   CHECK(events[1]["duration_ms"].is_number_integer());
   CHECK(events[3]["step"] == "overlay");
   CHECK(events[3]["status"] == "failed");  // unwound by the exception
@@ -66,12 +70,13 @@ TEST_CASE("the terminal sink writes a line per finished step when not a tty", "[
     StepTimer t("hygiene");
     t.progress(50, 100, "files");  // not a tty: no progress line
     t.add_field("removed", "3 paths");
+    t.add_field("kept", uint64_t{7});
     t.finish();
   }
   set_event_sink(previous);
   std::string text = read_file(path);
   CHECK(text.starts_with("  hygiene: ok ("));
-  CHECK(text.find(", removed 3 paths\n") != std::string::npos);
+  CHECK(text.find(", removed 3 paths, kept 7\n") != std::string::npos);
   CHECK(text.find("files") == std::string::npos);
 }
 
