@@ -3,7 +3,7 @@
 #
 #   times_begin FILE.json      start a report; FILE.json is written at the end
 #   timed NAME CMD...          run CMD as the stage NAME and record its wall time
-#   times_from_junit XML PFX   record each test case of a ctest JUnit file as a stage
+#   times_from_ctest_log LOG PFX  record each test ctest ran (its output in LOG) as a stage
 #   times_end                  print the table and write the JSON (also on failure)
 #
 # The table lists stages in the order they ran, each with its share of the
@@ -35,16 +35,27 @@ timed() {
   return "$status"
 }
 
-# ctest's JUnit report has one <testcase name="..." time="..." status="...">
-# per test; each becomes a stage "PFX<name>".
-times_from_junit() {
-  local xml=$1 prefix=$2 line
-  [ -f "$xml" ] || return 0
+# ctest prints one line per finished test, in the order they ran:
+#   "  3/8 Test  #9: NAME ......   Passed  223.92 sec"
+# each becomes a stage "PFX<NAME>".
+times_from_ctest_log() {
+  local log=$1 prefix=$2
+  [ -f "$log" ] || return 0
   while IFS=$'\t' read -r name secs status; do
     [ -n "$name" ] && _times_add "$prefix$name" "$secs" "$status"
-  done < <(sed -n 's/.*<testcase name="\([^"]*\)".* time="\([0-9.]*\)".* status="\([a-z]*\)".*/\1\t\2\t\3/p' "$xml" |
-    sed -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g' |
-    awk -F'\t' '{ s = ($3 == "run" ? "ok" : ($3 == "fail" ? "failed" : $3)); printf "%s\t%.1f\t%s\n", $1, $2, s }')
+  done < <(awk '
+    /^ *[0-9]+\/[0-9]+ Test +#[0-9]+: / && $NF == "sec" {
+      line = $0
+      sub(/^ *[0-9]+\/[0-9]+ Test +#[0-9]+: /, "", line)
+      secs = $(NF - 1)
+      status = (line ~ / Passed +[0-9.]+ sec$/ ? "ok" : (line ~ /(Not Run|Skipped)/ ? "skipped" : "failed"))
+      # the name ends where ctest pads it with dots, or at its "***" status
+      name = line
+      sub(/ +[.]+ .*$/, "", name)
+      sub(/ *[.]*[*][*][*].*$/, "", name)
+      sub(/ +(Passed|Failed).*$/, "", name)
+      printf "%s\t%.1f\t%s\n", name, secs, status
+    }' "$log")
 }
 
 times_end() {
