@@ -14,8 +14,8 @@
 #include "util/strings.hpp"
 #include "util/subprocess.hpp"
 
-#ifndef KILN_QEMU_IMAGES_DIR
-#error "KILN_QEMU_IMAGES_DIR must be defined by tests/CMakeLists.txt"
+#if !defined(KILN_QEMU_IMAGES_DIR) || !defined(KILN_QEMU_CACHE_DIR)
+#error "KILN_QEMU_IMAGES_DIR and KILN_QEMU_CACHE_DIR must be defined by tests/CMakeLists.txt"
 #endif
 
 namespace kiln::qemu_test {
@@ -56,7 +56,7 @@ std::string default_lock() {
   return images_dir() + "/default.lock";
 }
 std::string cache_dir() {
-  return images_dir() + "/cache";
+  return KILN_QEMU_CACHE_DIR;
 }
 std::string rke2_image_dir() {
   return images_dir() + "/rke2";

@@ -12,8 +12,10 @@
 namespace kiln::qemu_test {
 
 // Where the fixture puts the default image: <build>/qemu-images/default/
-// (kiln-default.raw, kiln-default.qcow2, manifest.json), its lock file and
-// the shared cache. Other [qemu] tests (firstboot, cluster) reuse them.
+// (kiln-default.raw, kiln-default.qcow2, manifest.json) and its lock file;
+// the image builds' cache is kiln's default one (~/.cache/kiln, outside the
+// build tree; the CMake variable KILN_QEMU_CACHE_DIR). Other [qemu] tests
+// (firstboot, cluster) reuse them.
 std::string images_dir();
 std::string default_image_dir();
 std::string default_raw();
